@@ -1,0 +1,165 @@
+"""Argument checks shared by every public function.
+
+Every check runs before any compiled code, names the argument, and says what
+was wrong: compiled kernels only ever see float64, C-contiguous, finite arrays
+of the right shape.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+# BLAS and LAPACK take 32-bit sizes (LP64 interface).
+MAX_BLAS_SIZE = 2**31 - 1
+
+
+def numeric_array(value: ArrayLike, name: str) -> np.ndarray:
+    if value is None:
+        raise TypeError(f"{name} must be an array of numbers, got None")
+    array = np.asarray(value)
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array
+
+
+def require_finite(array: np.ndarray, name: str) -> None:
+    if array.size and not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        where = "" if array.ndim == 0 else f" at index {tuple(int(i) for i in bad)}"
+        raise ValueError(f"{name} contains NaN or infinity{where}")
+
+
+def as_coordinates(value: ArrayLike, name: str) -> FloatArray:
+    """Coordinates of shape (n, 3) as a C-contiguous float64 array (copied only if needed)."""
+    array = numeric_array(value, name)
+    if array.ndim != 2 or array.shape[1] != 3:
+        raise ValueError(f"{name} must have shape (n, 3), got shape {array.shape}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    require_finite(array, name)
+    return array
+
+
+def as_frames(value: ArrayLike, name: str) -> FloatArray:
+    """A trajectory of shape (n_frames, n, 3) as a C-contiguous float64 array."""
+    array = numeric_array(value, name)
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(f"{name} must have shape (n_frames, n, 3), got shape {array.shape}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    require_finite(array, name)
+    return array
+
+
+def as_vector(value: ArrayLike, name: str) -> FloatArray:
+    """A 1-D vector of finite numbers as float64."""
+    array = numeric_array(value, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    require_finite(array, name)
+    return array
+
+
+def as_weights(value: ArrayLike | None, name: str, n: int) -> FloatArray:
+    """Non-negative weights (or masses) for n atoms, not all zero; None means all ones."""
+    if value is None:
+        return np.ones(n)
+    array = as_vector(value, name)
+    if array.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},) to match the coordinates, got {array.shape}")
+    if (array < 0).any():
+        raise ValueError(f"{name} must be non-negative; index {int(np.argmax(array < 0))} is negative")
+    if n and not (array > 0).any():
+        raise ValueError(f"{name} are all zero: at least one must be positive")
+    return array
+
+
+def same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    """Raise unless a and b hold the same number of atoms (first dimension)."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{name_a} and {name_b} must hold the same number of atoms, "
+            f"got {a.shape[0]} and {b.shape[0]}"
+        )
+
+
+def _finite_real(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number!r}")
+    return number
+
+
+def positive_number(value: object, name: str) -> float:
+    """A finite number > 0 (a cutoff, a distance)."""
+    number = _finite_real(value, name)
+    if number <= 0:
+        raise ValueError(f"{name} must be > 0, got {number!r}")
+    return number
+
+
+def non_negative_number(value: object, name: str) -> float:
+    """A finite number >= 0."""
+    number = _finite_real(value, name)
+    if number < 0:
+        raise ValueError(f"{name} must be >= 0, got {number!r}")
+    return number
+
+
+def positive_integer(value: object, name: str) -> int:
+    """An integer >= 1 (a bin count)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def flag(value: object, name: str) -> bool:
+    """A bool (numpy bools included); anything else is a TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def interval(value: object, name: str) -> tuple[float, float]:
+    """A (low, high) pair of finite numbers with 0 <= low < high."""
+    if not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a (low, high) pair, got {type(value).__name__}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a (low, high) pair, got {len(value)} values")
+    low = non_negative_number(value[0], f"{name}[0]")
+    high = positive_number(value[1], f"{name}[1]")
+    if low >= high:
+        raise ValueError(f"{name} must satisfy low < high, got ({low!r}, {high!r})")
+    return low, high
+
+
+def output_array(value: object, shape: tuple[int, ...], name: str = "result") -> FloatArray:
+    """A caller-provided output: float64 ndarray of exactly `shape`, C-contiguous, writeable."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
+    if value.dtype != np.float64:
+        raise TypeError(f"{name} must have dtype float64, got {value.dtype}")
+    if value.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {value.shape}")
+    if not value.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (e.g. from numpy.empty({shape}))")
+    if not value.flags.writeable:
+        raise ValueError(f"{name} must be writeable")
+    return value
+
+
+def blas_sized(n: int, name: str) -> None:
+    """Raise if n atoms exceed what an LP64 BLAS call can address."""
+    if n > MAX_BLAS_SIZE:
+        raise ValueError(f"{name} holds {n} atoms; BLAS calls take at most {MAX_BLAS_SIZE}")

@@ -1,0 +1,63 @@
+! Distance matrices: every reference atom against every configuration atom
+! (distance_array) and every pair of one set (self_distance_array), with the
+! minimum-image convention when a cell is given. Rows run in parallel with
+! OpenMP; results are written straight into the caller's array.
+!
+! Dummy arguments use literal kinds (real(8), integer(8)) because f2py reads
+! kinds textually. Coordinates arrive as (3, n): the transpose of NumPy's
+! C-ordered (n, 3), so f2py makes no copy; `result` arrives transposed too.
+
+subroutine distance_array(reference, configuration, h, hinv, n, m, result)
+    use chemlib_kernel_math, only: dp, periodic_cell, make_cell
+    use chemlib_distance_rows, only: to_kernel_frame, point_distances
+    implicit none
+    integer(8), intent(in) :: n, m
+    real(8), intent(in) :: reference(3, n), configuration(3, m), h(3, 3), hinv(3, 3)
+    real(8), intent(inout) :: result(m, n)
+    !f2py threadsafe
+    !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
+    !f2py integer(8), intent(hide), depend(configuration) :: m = shape(configuration, 1)
+    type(periodic_cell) :: cell
+    real(dp), allocatable :: ref_frame(:, :), conf_frame(:, :)
+    integer(8) :: i
+
+    cell = make_cell(h, hinv)
+    allocate (ref_frame(n, 3), conf_frame(m, 3))
+    call to_kernel_frame(cell, reference, ref_frame)
+    call to_kernel_frame(cell, configuration, conf_frame)
+    !$omp parallel do schedule(static)
+    do i = 1, n
+        call point_distances(cell, ref_frame(i, :), conf_frame, result(:, i))
+    end do
+    !$omp end parallel do
+end subroutine distance_array
+
+! Condensed distance matrix in scipy.spatial.distance.pdist order: the pair
+! (i, j), i < j (1-based), is at (i-1)*n - i*(i-1)/2 + (j-i).
+subroutine self_distance_array(reference, h, hinv, n, npairs, result)
+    use chemlib_kernel_math, only: dp, periodic_cell, make_cell
+    use chemlib_distance_rows, only: to_kernel_frame, point_distances
+    implicit none
+    integer(8), intent(in) :: n, npairs
+    real(8), intent(in) :: reference(3, n), h(3, 3), hinv(3, 3)
+    real(8), intent(inout) :: result(npairs)
+    !f2py threadsafe
+    !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
+    !f2py integer(8), intent(hide), depend(result) :: npairs = len(result)
+    !f2py check(npairs == n * (n - 1) / 2) :: npairs
+    type(periodic_cell) :: cell
+    real(dp), allocatable :: frame(:, :)
+    integer(8) :: i, row_start
+
+    cell = make_cell(h, hinv)
+    allocate (frame(n, 3))
+    call to_kernel_frame(cell, reference, frame)
+    ! Rows shrink from n-1 pairs to 1: dynamic chunks keep both cores busy
+    ! (a static schedule on this triangle leaves one core idle half the time).
+    !$omp parallel do schedule(dynamic, 16) private(row_start)
+    do i = 1, n - 1
+        row_start = (i - 1) * n - (i * (i - 1)) / 2
+        call point_distances(cell, frame(i, :), frame(i + 1:n, :), result(row_start + 1:row_start + n - i))
+    end do
+    !$omp end parallel do
+end subroutine self_distance_array

@@ -1,0 +1,150 @@
+"""Distances, angles and dihedrals between corresponding atoms.
+
+Kernels: ``geometry.f90`` (Fortran, wrapped by f2py as ``chemlib._geometry``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from chemlib._arguments import FloatArray, as_coordinates, as_vector, same_length
+from chemlib._box import as_cell
+from chemlib._extensions import load_extension
+
+_geometry = load_extension("_geometry")
+
+__all__ = ["calc_angles", "calc_bonds", "calc_dihedrals", "distance"]
+
+
+def distance(a: ArrayLike, b: ArrayLike) -> float:
+    """Euclidean distance between two vectors of equal length.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (k,)
+        Vectors of real numbers (any length, e.g. two positions in Angstrom).
+
+    Returns
+    -------
+    float
+        ``|a - b|``, computed without overflow for huge or tiny components.
+
+    Examples
+    --------
+    >>> from chemlib import distance
+    >>> distance([0, 0, 0], [1, 1, 1])  # doctest: +ELLIPSIS
+    1.7320508...
+    """
+    va, vb = as_vector(a, "a"), as_vector(b, "b")
+    if va.shape != vb.shape:
+        raise ValueError(f"a and b must have the same length, got {va.size} and {vb.size}")
+    if va.size == 0:
+        return 0.0
+    return float(_geometry.calc_distance(va, vb))
+
+
+def _corresponding(names: tuple[str, ...], values: tuple[ArrayLike, ...]) -> list[FloatArray]:
+    arrays = [as_coordinates(v, n) for n, v in zip(names, values)]
+    for name, array in zip(names[1:], arrays[1:]):
+        same_length(names[0], arrays[0], name, array)
+    return arrays
+
+
+def calc_bonds(coords1: ArrayLike, coords2: ArrayLike, box: ArrayLike | None = None) -> FloatArray:
+    """Distances between corresponding atoms: ``|coords2[i] - coords1[i]|``.
+
+    Parameters
+    ----------
+    coords1, coords2 : array_like, shape (n, 3)
+        Positions in Angstrom (float32 or float64).
+    box : array_like, shape (6,), optional
+        ``[lx, ly, lz, alpha, beta, gamma]`` (Angstrom, degrees); the minimum
+        image of each bond is used. None: no periodicity.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), float64
+        Bond lengths in Angstrom.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chemlib import calc_bonds
+    >>> calc_bonds([[0, 0, 0]], [[9, 0, 0]], box=[10, 10, 10, 90, 90, 90])
+    array([1.])
+    """
+    c1, c2 = _corresponding(("coords1", "coords2"), (coords1, coords2))
+    cell = as_cell(box)
+    if not len(c1):
+        return np.empty(0)
+    return _geometry.calc_bonds(c1.T, c2.T, cell.h.T, cell.hinv.T)
+
+
+def calc_angles(
+    coords1: ArrayLike, coords2: ArrayLike, coords3: ArrayLike, box: ArrayLike | None = None
+) -> FloatArray:
+    """Angles at ``coords2[i]`` between the bonds to ``coords1[i]`` and ``coords3[i]``.
+
+    Parameters
+    ----------
+    coords1, coords2, coords3 : array_like, shape (n, 3)
+        Positions in Angstrom; ``coords2`` holds the apex atoms.
+    box : array_like, shape (6,), optional
+        ``[lx, ly, lz, alpha, beta, gamma]``; bond vectors use the minimum image.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), float64
+        Angles in radians, in [0, pi]. A zero-length bond (a repeated atom)
+        gives 0.
+
+    Examples
+    --------
+    >>> from chemlib import calc_angles
+    >>> calc_angles([[1, 0, 0]], [[0, 0, 0]], [[0, 1, 0]])  # doctest: +ELLIPSIS
+    array([1.5707963...])
+    """
+    c1, c2, c3 = _corresponding(("coords1", "coords2", "coords3"), (coords1, coords2, coords3))
+    cell = as_cell(box)
+    if not len(c1):
+        return np.empty(0)
+    return _geometry.calc_angles(c1.T, c2.T, c3.T, cell.h.T, cell.hinv.T)
+
+
+def calc_dihedrals(
+    coords1: ArrayLike,
+    coords2: ArrayLike,
+    coords3: ArrayLike,
+    coords4: ArrayLike,
+    box: ArrayLike | None = None,
+) -> FloatArray:
+    """Dihedral angles of the atom quadruples ``coords1[i]-coords2[i]-coords3[i]-coords4[i]``.
+
+    Parameters
+    ----------
+    coords1, coords2, coords3, coords4 : array_like, shape (n, 3)
+        Positions in Angstrom.
+    box : array_like, shape (6,), optional
+        ``[lx, ly, lz, alpha, beta, gamma]``; bond vectors use the minimum image.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), float64
+        Dihedrals in radians, in (-pi, pi], with the IUPAC sign: positive when,
+        looking along coords2 -> coords3, the far bond is rotated clockwise
+        from the near one. Collinear atoms (no defined plane) give 0.
+
+    Examples
+    --------
+    >>> from chemlib import calc_dihedrals
+    >>> calc_dihedrals([[1, 0, 0]], [[0, 0, 0]], [[0, 0, 1]], [[-1, 0, 1]])  # doctest: +ELLIPSIS
+    array([3.1415926...])
+    """
+    c1, c2, c3, c4 = _corresponding(
+        ("coords1", "coords2", "coords3", "coords4"), (coords1, coords2, coords3, coords4)
+    )
+    cell = as_cell(box)
+    if not len(c1):
+        return np.empty(0)
+    return _geometry.calc_dihedrals(c1.T, c2.T, c3.T, c4.T, cell.h.T, cell.hinv.T)
