@@ -11,7 +11,7 @@ conda solver or the system); ``chemlib.show_config()`` shows which ones are in
 use. OpenMP kernels honour ``OMP_NUM_THREADS`` and threadpoolctl's limits.
 """
 
-from chemlib._build_info import VERSION as __version__
+from chemlib import _build_info
 from chemlib._config import show_config
 from chemlib.distances import distance_array, self_distance_array
 from chemlib.geometry import calc_angles, calc_bonds, calc_dihedrals, distance
@@ -25,6 +25,8 @@ from chemlib.neighbors import capped_distance, self_capped_distance
 from chemlib.periodic import wrap
 from chemlib.rdf import rdf
 from chemlib.rmsd import rmsd, rmsd_trajectory, rotation_matrix
+
+__version__ = _build_info.VERSION
 
 __all__ = [
     "__version__",

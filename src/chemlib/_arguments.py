@@ -38,7 +38,7 @@ def require_finite(array: np.ndarray, name: str) -> None:
 
 
 def as_coordinates(value: ArrayLike, name: str) -> FloatArray:
-    """Coordinates of shape (n, 3) as a C-contiguous float64 array (copied only if needed)."""
+    """Return coordinates of shape (n, 3) as C-contiguous float64 (copied only if needed)."""
     array = numeric_array(value, name)
     if array.ndim != 2 or array.shape[1] != 3:
         raise ValueError(f"{name} must have shape (n, 3), got shape {array.shape}")
@@ -48,7 +48,7 @@ def as_coordinates(value: ArrayLike, name: str) -> FloatArray:
 
 
 def as_frames(value: ArrayLike, name: str) -> FloatArray:
-    """A trajectory of shape (n_frames, n, 3) as a C-contiguous float64 array."""
+    """Return a trajectory of shape (n_frames, n, 3) as a C-contiguous float64 array."""
     array = numeric_array(value, name)
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"{name} must have shape (n_frames, n, 3), got shape {array.shape}")
@@ -58,7 +58,7 @@ def as_frames(value: ArrayLike, name: str) -> FloatArray:
 
 
 def as_vector(value: ArrayLike, name: str) -> FloatArray:
-    """A 1-D vector of finite numbers as float64."""
+    """Return a 1-D vector of finite numbers as float64."""
     array = numeric_array(value, name)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
@@ -68,14 +68,18 @@ def as_vector(value: ArrayLike, name: str) -> FloatArray:
 
 
 def as_weights(value: ArrayLike | None, name: str, n: int) -> FloatArray:
-    """Non-negative weights (or masses) for n atoms, not all zero; None means all ones."""
+    """Return non-negative weights (or masses) for n atoms, not all zero; None: all ones."""
     if value is None:
         return np.ones(n)
     array = as_vector(value, name)
     if array.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},) to match the coordinates, got {array.shape}")
+        raise ValueError(
+            f"{name} must have shape ({n},) to match the coordinates, got {array.shape}"
+        )
     if (array < 0).any():
-        raise ValueError(f"{name} must be non-negative; index {int(np.argmax(array < 0))} is negative")
+        raise ValueError(
+            f"{name} must be non-negative; index {int(np.argmax(array < 0))} is negative"
+        )
     if n and not (array > 0).any():
         raise ValueError(f"{name} are all zero: at least one must be positive")
     return array
@@ -100,7 +104,7 @@ def _finite_real(value: object, name: str) -> float:
 
 
 def positive_number(value: object, name: str) -> float:
-    """A finite number > 0 (a cutoff, a distance)."""
+    """Check a finite number > 0 (a cutoff, a distance)."""
     number = _finite_real(value, name)
     if number <= 0:
         raise ValueError(f"{name} must be > 0, got {number!r}")
@@ -108,7 +112,7 @@ def positive_number(value: object, name: str) -> float:
 
 
 def non_negative_number(value: object, name: str) -> float:
-    """A finite number >= 0."""
+    """Check a finite number >= 0."""
     number = _finite_real(value, name)
     if number < 0:
         raise ValueError(f"{name} must be >= 0, got {number!r}")
@@ -116,7 +120,7 @@ def non_negative_number(value: object, name: str) -> float:
 
 
 def positive_integer(value: object, name: str) -> int:
-    """An integer >= 1 (a bin count)."""
+    """Check an integer >= 1 (a bin count)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < 1:
@@ -125,14 +129,14 @@ def positive_integer(value: object, name: str) -> int:
 
 
 def flag(value: object, name: str) -> bool:
-    """A bool (numpy bools included); anything else is a TypeError."""
+    """Check a bool (numpy bools included); anything else is a TypeError."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
     return bool(value)
 
 
 def interval(value: object, name: str) -> tuple[float, float]:
-    """A (low, high) pair of finite numbers with 0 <= low < high."""
+    """Check a (low, high) pair of finite numbers with 0 <= low < high."""
     if not isinstance(value, (Sequence, np.ndarray)):
         raise TypeError(f"{name} must be a (low, high) pair, got {type(value).__name__}")
     if len(value) != 2:
@@ -145,7 +149,7 @@ def interval(value: object, name: str) -> tuple[float, float]:
 
 
 def output_array(value: object, shape: tuple[int, ...], name: str = "result") -> FloatArray:
-    """A caller-provided output: float64 ndarray of exactly `shape`, C-contiguous, writeable."""
+    """Check a caller-provided output: float64, exactly `shape`, C-contiguous, writeable."""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(value).__name__}")
     if value.dtype != np.float64:

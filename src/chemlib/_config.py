@@ -16,8 +16,15 @@ from chemlib._extensions import load_extension
 
 # Every compiled module, so that all the libraries they link are loaded
 # before anything is inspected.
-EXTENSION_MODULES = ("_distances", "_geometry", "_mass_properties", "_neighbors", "_periodic",
-                     "_rdf", "_rmsd")
+EXTENSION_MODULES = (
+    "_distances",
+    "_geometry",
+    "_mass_properties",
+    "_neighbors",
+    "_periodic",
+    "_rdf",
+    "_rmsd",
+)
 _NATIVE_LIBRARY = re.compile(r"(blas|lapack|gfortran|quadmath|gomp|iomp|libomp|mkl|blis)", re.I)
 # A symbol each role's library must define, and a chemlib module that calls it.
 _ROLE_SYMBOLS = (
@@ -36,7 +43,7 @@ class _DlInfo(ctypes.Structure):
 
 
 def resolved_libraries() -> dict[str, str] | None:
-    """File that provides each of chemlib's BLAS and LAPACK symbols in this process.
+    """Name the file that provides chemlib's BLAS and LAPACK symbols in this process.
 
     The symbol is looked up from chemlib's own extension module, so this is the
     library the dynamic loader bound for chemlib, whatever else (numpy's
@@ -62,7 +69,7 @@ def resolved_libraries() -> dict[str, str] | None:
 
 
 def loaded_libraries() -> list[dict[str, object]]:
-    """Native BLAS/LAPACK/OpenMP libraries in use, as threadpoolctl sees them.
+    """Describe the native BLAS/LAPACK/OpenMP libraries in use, as threadpoolctl sees them.
 
     Returns one dict per library with the keys ``user_api`` ('blas' or
     'openmp'), ``internal_api`` (e.g. 'openblas', 'openmp'), ``version``,
@@ -77,7 +84,7 @@ def loaded_libraries() -> list[dict[str, object]]:
 
 
 def mapped_library_files() -> list[str] | None:
-    """Resolved paths of the BLAS/LAPACK/Fortran/OpenMP files mapped into this process.
+    """List the BLAS/LAPACK/Fortran/OpenMP files mapped into this process, resolved.
 
     This also names libraries threadpoolctl has no controller for (such as
     the reference netlib BLAS). Linux only: returns None elsewhere.
@@ -90,7 +97,11 @@ def mapped_library_files() -> list[str] | None:
     files = set()
     for line in maps.read_text().splitlines():
         parts = line.split(maxsplit=5)
-        if len(parts) == 6 and parts[5].startswith("/") and _NATIVE_LIBRARY.search(Path(parts[5]).name):
+        if (
+            len(parts) == 6
+            and parts[5].startswith("/")
+            and _NATIVE_LIBRARY.search(Path(parts[5]).name)
+        ):
             files.add(str(Path(parts[5]).resolve()))
     return sorted(files)
 
@@ -107,6 +118,7 @@ def show_config() -> None:
     >>> chemlib.show_config()  # doctest: +SKIP
     chemlib-kernels 0.1.0
     ...
+
     """
     lines = [
         f"chemlib-kernels {_build_info.VERSION}",

@@ -92,8 +92,10 @@ int chemlib_grid_init(chemlib_grid *grid, const chemlib_cell *cell, double cutof
     for (int k = 0; k < 3; k++) {
         if (cell->kind == CELL_NONE) {
             grid->inv_width[k] = extent[k] > 0.0 ? grid->dims[k] / extent[k] : 0.0;
+        } else if (cell->kind == CELL_ORTHORHOMBIC) {
+            grid->inv_width[k] = grid->dims[k] * cell->inv_lengths[k]; /* frame in [0, L) */
         } else {
-            grid->inv_width[k] = grid->dims[k]; /* fractional coordinates span [0, 1) */
+            grid->inv_width[k] = grid->dims[k]; /* fractional frame in [0, 1) */
         }
     }
     grid->ncells = (int64_t)grid->dims[0] * grid->dims[1] * grid->dims[2];

@@ -31,7 +31,7 @@ typedef struct {
     int dims[3];
     int64_t ncells;
     double origin[3];         /* no cell: lower corner of the bounding box */
-    double inv_width[3];      /* cells per Angstrom (no cell) or per unit fraction */
+    double inv_width[3];      /* cells per unit of the frame: Angstrom, or fraction (triclinic) */
     /* Distinct neighbour cells of each cell (itself included), at most 27. */
     int32_t *neighbours;      /* 27 per cell, first neighbour_count[c] valid */
     uint8_t *neighbour_count;

@@ -50,6 +50,7 @@ def distance_array(
     >>> from chemlib import distance_array
     >>> distance_array([[0, 0, 0]], [[3, 4, 0], [1, 0, 0]])
     array([[5., 1.]])
+
     """
     ref = as_coordinates(reference, "reference")
     conf = as_coordinates(configuration, "configuration")
@@ -86,6 +87,7 @@ def self_distance_array(
     >>> from chemlib import self_distance_array
     >>> self_distance_array([[0, 0, 0], [3, 4, 0], [0, 0, 1]])  # doctest: +ELLIPSIS
     array([5.        , 1.        , 5.0990195...])
+
     """
     ref = as_coordinates(reference, "reference")
     cell = as_cell(box)

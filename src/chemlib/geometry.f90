@@ -14,8 +14,10 @@ subroutine calc_distance(a, b, n, distance)
     real(8), intent(out) :: distance
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(a) :: n = len(a)
-    ! norm2 scales before squaring, so neither huge nor tiny vectors overflow.
-    distance = norm2(a - b)
+    double precision, external :: dnrm2
+    ! BLAS dnrm2 scales as it sums, so neither huge nor tiny components
+    ! overflow or underflow (gfortran's norm2 squares them directly).
+    distance = dnrm2(int(n), a - b, 1)
 end subroutine calc_distance
 
 subroutine calc_bonds(coords1, coords2, h, hinv, n, bonds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from chemlib._arguments import FloatArray, as_coordinates, as_vector, same_length
+from chemlib._arguments import FloatArray, as_coordinates, as_vector, blas_sized, same_length
 from chemlib._box import as_cell
 from chemlib._extensions import load_extension
 
@@ -28,25 +28,28 @@ def distance(a: ArrayLike, b: ArrayLike) -> float:
     Returns
     -------
     float
-        ``|a - b|``, computed without overflow for huge or tiny components.
+        ``|a - b|``, by BLAS ``dnrm2``: no overflow or underflow for huge or
+        tiny components.
 
     Examples
     --------
     >>> from chemlib import distance
     >>> distance([0, 0, 0], [1, 1, 1])  # doctest: +ELLIPSIS
     1.7320508...
+
     """
     va, vb = as_vector(a, "a"), as_vector(b, "b")
     if va.shape != vb.shape:
         raise ValueError(f"a and b must have the same length, got {va.size} and {vb.size}")
     if va.size == 0:
         return 0.0
+    blas_sized(va.size, "a")
     return float(_geometry.calc_distance(va, vb))
 
 
 def _corresponding(names: tuple[str, ...], values: tuple[ArrayLike, ...]) -> list[FloatArray]:
-    arrays = [as_coordinates(v, n) for n, v in zip(names, values)]
-    for name, array in zip(names[1:], arrays[1:]):
+    arrays = [as_coordinates(v, n) for n, v in zip(names, values, strict=True)]
+    for name, array in zip(names[1:], arrays[1:], strict=True):
         same_length(names[0], arrays[0], name, array)
     return arrays
 
@@ -73,6 +76,7 @@ def calc_bonds(coords1: ArrayLike, coords2: ArrayLike, box: ArrayLike | None = N
     >>> from chemlib import calc_bonds
     >>> calc_bonds([[0, 0, 0]], [[9, 0, 0]], box=[10, 10, 10, 90, 90, 90])
     array([1.])
+
     """
     c1, c2 = _corresponding(("coords1", "coords2"), (coords1, coords2))
     cell = as_cell(box)
@@ -104,6 +108,7 @@ def calc_angles(
     >>> from chemlib import calc_angles
     >>> calc_angles([[1, 0, 0]], [[0, 0, 0]], [[0, 1, 0]])  # doctest: +ELLIPSIS
     array([1.5707963...])
+
     """
     c1, c2, c3 = _corresponding(("coords1", "coords2", "coords3"), (coords1, coords2, coords3))
     cell = as_cell(box)
@@ -140,6 +145,7 @@ def calc_dihedrals(
     >>> from chemlib import calc_dihedrals
     >>> calc_dihedrals([[1, 0, 0]], [[0, 0, 0]], [[0, 0, 1]], [[-1, 0, 1]])  # doctest: +ELLIPSIS
     array([3.1415926...])
+
     """
     c1, c2, c3, c4 = _corresponding(
         ("coords1", "coords2", "coords3", "coords4"), (coords1, coords2, coords3, coords4)

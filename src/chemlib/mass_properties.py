@@ -54,6 +54,7 @@ def center_of_mass(coords: ArrayLike, masses: ArrayLike) -> FloatArray:
     >>> from chemlib import center_of_mass
     >>> center_of_mass([[0, 0, 0], [4, 0, 0]], [3, 1])
     array([1., 0., 0.])
+
     """
     positions, weights = _coords_and_masses(coords, masses)
     return _mass_properties.center_of_mass(positions.T, weights)
@@ -79,6 +80,7 @@ def radius_of_gyration(coords: ArrayLike, masses: ArrayLike) -> float:
     >>> from chemlib import radius_of_gyration
     >>> radius_of_gyration([[-1, 0, 0], [1, 0, 0]], [1, 1])
     1.0
+
     """
     total, moments = _second_moments(coords, masses)
     return float(np.sqrt(max(np.trace(moments), 0.0) / total))
@@ -108,6 +110,7 @@ def inertia_tensor(coords: ArrayLike, masses: ArrayLike) -> FloatArray:
     array([[0., 0., 0.],
            [0., 2., 0.],
            [0., 0., 2.]])
+
     """
     _, moments = _second_moments(coords, masses)
     return np.trace(moments) * np.eye(3) - moments
@@ -139,6 +142,7 @@ def principal_axes(coords: ArrayLike, masses: ArrayLike) -> FloatArray:
     array([[0., 0., 1.],
            [0., 1., 0.],
            [1., 0., 0.]])
+
     """
     axes, _, info = _mass_properties.principal_axes(inertia_tensor(coords, masses))
     if info != 0:

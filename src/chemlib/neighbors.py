@@ -91,6 +91,7 @@ def capped_distance(
     >>> pairs, d = capped_distance([[0, 0, 0]], [[1, 0, 0], [5, 0, 0]], max_cutoff=2.0)
     >>> pairs, d
     (array([[0, 0]]), array([1.]))
+
     """
     ref = as_coordinates(reference, "reference")
     conf = as_coordinates(configuration, "configuration")
@@ -136,6 +137,7 @@ def self_capped_distance(
     >>> from chemlib import self_capped_distance
     >>> self_capped_distance([[0, 0, 0], [1, 0, 0], [9, 0, 0]], 1.5, return_distances=False)
     array([[0, 1]])
+
     """
     ref = as_coordinates(reference, "reference")
     cell = as_cell(box)

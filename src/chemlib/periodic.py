@@ -41,6 +41,7 @@ def wrap(coords: ArrayLike, box: ArrayLike) -> FloatArray:
     >>> from chemlib import wrap
     >>> wrap([[11.0, -1.0, 5.0]], [10, 10, 10, 90, 90, 90])
     array([[1., 9., 5.]])
+
     """
     positions = as_coordinates(coords, "coords")
     if box is None:

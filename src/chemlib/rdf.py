@@ -67,6 +67,7 @@ def rdf(
     >>> r, g = rdf(atoms, box=[20, 20, 20, 90, 90, 90], nbins=5, range=(4, 9))
     >>> bool(np.all(np.abs(g - 1) < 0.1))  # an ideal gas
     True
+
     """
     ref = as_coordinates(reference, "reference")
     conf = None if configuration is None else as_coordinates(configuration, "configuration")

@@ -26,7 +26,9 @@ __all__ = ["rmsd", "rmsd_trajectory", "rotation_matrix"]
 
 def _check_lapack(info: int) -> None:
     if info != 0:
-        raise RuntimeError(f"LAPACK dsyev failed (info={info}) while computing the optimal rotation")
+        raise RuntimeError(
+            f"LAPACK dsyev failed (info={info}) while computing the optimal rotation"
+        )
 
 
 def _require_atoms(n: int, names: str) -> None:
@@ -69,6 +71,7 @@ def rmsd(
     >>> from chemlib import rmsd
     >>> rmsd([[0, 0, 0], [1, 0, 0]], [[0, 0, 1], [1, 0, 1]], center=False)
     1.0
+
     """
     ref = as_coordinates(a, "a")
     mobile = as_coordinates(b, "b")
@@ -114,6 +117,7 @@ def rmsd_trajectory(
     >>> turned = ref @ np.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]]).T
     >>> rmsd_trajectory(ref, np.stack([ref, turned + 5]))
     array([0., 0.])
+
     """
     ref = as_coordinates(reference, "reference")
     trajectory = as_frames(frames, "frames")
@@ -135,7 +139,7 @@ def rmsd_trajectory(
 def rotation_matrix(
     a: ArrayLike, b: ArrayLike, weights: ArrayLike | None = None
 ) -> tuple[FloatArray, float]:
-    """The rotation that best superposes the centred ``b`` onto the centred ``a``.
+    """Find the rotation that best superposes the centred ``b`` onto the centred ``a``.
 
     Solved exactly as the eigenvector of Horn's quaternion key matrix with
     LAPACK ``dsyev``.
@@ -164,6 +168,7 @@ def rotation_matrix(
     >>> R, value = rotation_matrix(a, b)
     >>> bool(np.allclose(b @ R.T, a)), round(value, 12)
     (True, 0.0)
+
     """
     ref = as_coordinates(a, "a")
     mobile = as_coordinates(b, "b")

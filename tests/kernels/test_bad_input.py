@@ -1,0 +1,239 @@
+"""Every public function rejects bad input before compiled code runs.
+
+Each case names the argument and what is wrong; the error must name the
+argument too. The catalogue follows the API contract: wrong ndim/shape,
+mismatched lengths, non-numeric dtypes, NaN/inf in coordinates or box, box
+lengths <= 0, degenerate angles, bad cutoffs, bad masses/weights, bad `result`
+arrays, and triclinic cutoffs beyond the minimum image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from kernel_inputs import BOX_TAKERS, COORDINATE_ARGUMENTS, TRICLINIC, VALID, XYZ, call
+
+import chemlib
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid_arguments_are_accepted(name):
+    call(name)
+
+
+COORDINATE_CASES = [
+    (np.zeros((4, 2)), ValueError, r"shape \(n, 3\)"),
+    (np.zeros((4, 3, 1)), ValueError, r"shape"),
+    (np.zeros(3), ValueError, r"shape"),
+    (np.array([["a", "b", "c"]]), TypeError, "real numbers"),
+    (np.ones((2, 3), dtype=complex), TypeError, "real numbers"),
+    (np.ones((2, 3), dtype=bool), TypeError, "real numbers"),
+    (np.array([[1, None, 2]], dtype=object), TypeError, "real numbers"),
+    (np.array([[0.0, np.nan, 1.0]]), ValueError, "NaN or infinity"),
+    (np.array([[0.0, 1.0, -np.inf]]), ValueError, "NaN or infinity"),
+    (None, TypeError, "None"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "argument"), [(n, a) for n in sorted(VALID) for a in COORDINATE_ARGUMENTS[n]]
+)
+@pytest.mark.parametrize(("value", "error", "message"), COORDINATE_CASES)
+def test_bad_coordinates_are_named(name, argument, value, error, message):
+    with pytest.raises(error, match=message) as raised:
+        call(name, **{argument: value})
+    assert argument in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n in sorted(VALID)
+        if len(COORDINATE_ARGUMENTS[n]) > 1 and n != "distance_array" and n != "capped_distance"
+    ],
+)
+def test_mismatched_lengths(name):
+    second = COORDINATE_ARGUMENTS[name][1]
+    with pytest.raises(ValueError, match="same number of atoms") as raised:
+        call(name, **{second: XYZ[:3]})
+    assert second in str(raised.value)
+
+
+def test_mismatched_vector_lengths_in_distance():
+    with pytest.raises(ValueError, match="same length"):
+        chemlib.distance([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="b must be 1-D"):
+        chemlib.distance([1.0, 2.0], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="a contains NaN"):
+        chemlib.distance([np.nan, 2.0], [1.0, 2.0])
+
+
+def test_trajectory_with_other_atom_count():
+    with pytest.raises(ValueError, match="frames must hold as many atoms"):
+        chemlib.rmsd_trajectory(XYZ, np.zeros((2, 9, 3)))
+    with pytest.raises(ValueError, match=r"frames must have shape \(n_frames, n, 3\)"):
+        chemlib.rmsd_trajectory(XYZ, XYZ)
+
+
+BOX_CASES = [
+    (np.array([10.0, 10.0, 10.0]), ValueError, r"shape \(6,\)"),
+    (np.zeros((2, 6)), ValueError, r"shape \(6,\)"),
+    (np.array(["10"] * 6), TypeError, "real numbers"),
+    (np.array([10.0, np.nan, 10.0, 90, 90, 90]), ValueError, "NaN or infinity"),
+    (np.array([10.0, 10.0, 10.0, 90, np.inf, 90]), ValueError, "NaN or infinity"),
+    (np.array([10.0, 0.0, 10.0, 90, 90, 90]), ValueError, "lengths must be > 0"),
+    (np.array([10.0, 10.0, -5.0, 90, 90, 90]), ValueError, "lengths must be > 0"),
+    (np.array([10.0, 10.0, 10.0, 0, 90, 90]), ValueError, r"angles must lie in \(0, 180\)"),
+    (np.array([10.0, 10.0, 10.0, 90, 180, 90]), ValueError, r"angles must lie in \(0, 180\)"),
+    (np.array([10.0, 10.0, 10.0, 60, 60, 120]), ValueError, "degenerate cell"),
+    (np.array([10.0, 10.0, 10.0, 150, 150, 150]), ValueError, "degenerate cell"),
+]
+
+
+@pytest.mark.parametrize("name", BOX_TAKERS)
+@pytest.mark.parametrize(("value", "error", "message"), BOX_CASES)
+def test_bad_boxes_are_named(name, value, error, message):
+    with pytest.raises(error, match=message) as raised:
+        call(name, box=value)
+    assert "box" in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["rdf", "wrap"])
+def test_box_is_required_where_periodicity_is_the_point(name):
+    with pytest.raises(ValueError, match="box is required"):
+        call(name, box=None)
+
+
+CUTOFF_CASES = [
+    ({"max_cutoff": 0.0}, ValueError, "max_cutoff must be > 0"),
+    ({"max_cutoff": -1.0}, ValueError, "max_cutoff must be > 0"),
+    ({"max_cutoff": np.nan}, ValueError, "max_cutoff must be finite"),
+    ({"max_cutoff": np.inf}, ValueError, "max_cutoff must be finite"),
+    ({"max_cutoff": "3"}, TypeError, "max_cutoff must be a real number"),
+    ({"max_cutoff": None}, TypeError, "max_cutoff must be a real number"),
+    ({"min_cutoff": 0.0}, ValueError, "min_cutoff must be > 0"),
+    ({"min_cutoff": 3.0}, ValueError, "min_cutoff .* must be smaller than max_cutoff"),
+    ({"min_cutoff": 5.0}, ValueError, "min_cutoff .* must be smaller than max_cutoff"),
+    ({"min_cutoff": np.nan}, ValueError, "min_cutoff must be finite"),
+    (
+        {"box": TRICLINIC, "max_cutoff": 4.0},
+        ValueError,
+        "max_cutoff=4.0 exceeds half the smallest height",
+    ),
+    ({"return_distances": "yes"}, TypeError, "return_distances must be True or False"),
+]
+
+
+@pytest.mark.parametrize("name", ["capped_distance", "self_capped_distance"])
+@pytest.mark.parametrize(("overrides", "error", "message"), CUTOFF_CASES)
+def test_bad_cutoffs(name, overrides, error, message):
+    with pytest.raises(error, match=message):
+        call(name, **overrides)
+
+
+def test_triclinic_cutoff_at_the_limit_is_accepted():
+    limit = chemlib._box.as_cell(TRICLINIC).max_cutoff()
+    chemlib.self_capped_distance(XYZ, limit, box=TRICLINIC)
+
+
+MASS_CASES = [
+    (np.ones(9), ValueError, r"shape \(10,\)"),
+    (np.ones((10, 1)), ValueError, "1-D"),
+    (-np.ones(10), ValueError, "non-negative"),
+    (np.zeros(10), ValueError, "all zero"),
+    (np.r_[np.nan, np.ones(9)], ValueError, "NaN or infinity"),
+    (np.array(["1"] * 10), TypeError, "real numbers"),
+    (None, TypeError, "None"),
+]
+
+
+@pytest.mark.parametrize(
+    "name", ["center_of_mass", "radius_of_gyration", "inertia_tensor", "principal_axes"]
+)
+@pytest.mark.parametrize(("value", "error", "message"), MASS_CASES)
+def test_bad_masses(name, value, error, message):
+    with pytest.raises(error, match=message) as raised:
+        call(name, masses=value)
+    assert "masses" in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["rmsd", "rmsd_trajectory", "rotation_matrix"])
+@pytest.mark.parametrize(("value", "error", "message"), [c for c in MASS_CASES if c[0] is not None])
+def test_bad_weights(name, value, error, message):
+    with pytest.raises(error, match=message) as raised:
+        call(name, weights=value)
+    assert "weights" in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["rmsd", "rmsd_trajectory"])
+@pytest.mark.parametrize("flag", ["center", "superposition"])
+def test_flags_must_be_booleans(name, flag):
+    with pytest.raises(TypeError, match=f"{flag} must be True or False"):
+        call(name, **{flag: "no"})
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("rmsd", {"a": np.empty((0, 3)), "b": np.empty((0, 3))}),
+        ("rotation_matrix", {"a": np.empty((0, 3)), "b": np.empty((0, 3))}),
+        ("rmsd_trajectory", {"reference": np.empty((0, 3)), "frames": np.empty((2, 0, 3))}),
+        ("center_of_mass", {"coords": np.empty((0, 3)), "masses": np.empty(0)}),
+    ],
+)
+def test_reductions_over_no_atoms_say_why(name, overrides):
+    with pytest.raises(ValueError, match="no atoms"):
+        call(name, **overrides)
+
+
+RESULT_CASES = [
+    (lambda shape: np.empty(shape, dtype=np.float32), TypeError, "dtype float64"),
+    (lambda shape: np.empty(shape, dtype=np.int64), TypeError, "dtype float64"),
+    (lambda shape: np.empty((shape[0] + 1, *shape[1:])), ValueError, "must have shape"),
+    (
+        lambda shape: [[0.0] * shape[-1]] * shape[0] if len(shape) == 2 else [0.0] * shape[0],
+        TypeError,
+        "numpy.ndarray",
+    ),
+    (
+        lambda shape: np.empty(shape[::-1]).T if len(shape) == 2 else np.empty(2 * shape[0])[::2],
+        ValueError,
+        "C-contiguous",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"), [("distance_array", (10, 4)), ("self_distance_array", (45,))]
+)
+@pytest.mark.parametrize(("make", "error", "message"), RESULT_CASES)
+def test_bad_result_arrays(name, shape, make, error, message):
+    with pytest.raises(error, match=message) as raised:
+        call(name, result=make(shape))
+    assert "result" in str(raised.value)
+
+
+def test_read_only_result_is_rejected():
+    out = np.empty((10, 4))
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="result must be writeable"):
+        chemlib.distance_array(XYZ, XYZ[:4], result=out)
+
+
+RDF_CASES = [
+    ({"nbins": 0}, ValueError, "nbins must be >= 1"),
+    ({"nbins": 2.5}, TypeError, "nbins must be an integer"),
+    ({"range": (5.0, 1.0)}, ValueError, "range must satisfy low < high"),
+    ({"range": (-1.0, 4.0)}, ValueError, r"range\[0\] must be >= 0"),
+    ({"range": (0.0, np.inf)}, ValueError, r"range\[1\] must be finite"),
+    ({"range": (1.0,)}, ValueError, r"range must be a \(low, high\) pair"),
+    ({"range": 4.0}, TypeError, r"range must be a \(low, high\) pair"),
+    ({"box": TRICLINIC, "range": (0.0, 4.5)}, ValueError, r"range\[1\]=4.5 exceeds half"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "error", "message"), RDF_CASES)
+def test_bad_rdf_arguments(overrides, error, message):
+    with pytest.raises(error, match=message):
+        call("rdf", **overrides)

@@ -1,0 +1,127 @@
+"""chemlib.geometry: distance, calc_bonds, calc_angles, calc_dihedrals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from kernel_inputs import BOX_IDS, BOXES, boxes, positions
+from kernel_references import angles as reference_angles
+from kernel_references import box_matrix, dihedrals, pair_vectors
+
+import chemlib
+
+
+def test_distance_of_the_lesson():
+    assert chemlib.distance([0, 0, 0], [1, 1, 1]) == math.sqrt(3)
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=0, max_size=20).flatmap(
+        lambda a: st.tuples(
+            st.just(a), st.lists(st.floats(-1e6, 1e6), min_size=len(a), max_size=len(a))
+        )
+    )
+)
+def test_distance_matches_math_dist(pair):
+    a, b = pair
+    assert chemlib.distance(a, b) == pytest.approx(math.dist(a, b), rel=1e-14, abs=1e-300)
+
+
+def test_distance_neither_overflows_nor_underflows():
+    assert chemlib.distance([1e200, 0], [-1e200, 0]) == pytest.approx(2e200)
+    assert chemlib.distance([3e-200, 0], [0, 4e-200]) == pytest.approx(5e-200)
+
+
+def test_distance_of_empty_vectors_is_zero():
+    assert chemlib.distance([], []) == 0.0
+
+
+@pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
+def test_bonds_match_reference(rng, box):
+    a, b = positions(rng, 500), positions(rng, 500)
+    expected = np.linalg.norm(pair_vectors(a, b, box), axis=1)
+    np.testing.assert_allclose(chemlib.calc_bonds(a, b, box=box), expected, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
+def test_angles_match_reference(rng, box):
+    c1, c2, c3 = (positions(rng, 400) for _ in range(3))
+    np.testing.assert_allclose(
+        chemlib.calc_angles(c1, c2, c3, box=box), reference_angles(c1, c2, c3, box), atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
+def test_dihedrals_match_reference(rng, box):
+    c1, c2, c3, c4 = (positions(rng, 400) for _ in range(4))
+    np.testing.assert_allclose(
+        chemlib.calc_dihedrals(c1, c2, c3, c4, box=box), dihedrals(c1, c2, c3, c4, box), atol=1e-12
+    )
+
+
+def test_dihedral_sign_follows_iupac():
+    # Looking along atom2 -> atom3 (+z), the far bond (+y) is 90 degrees
+    # clockwise from the near bond (+x): +90 by IUPAC.
+    c1, c2, c3 = [[1.0, 0, 0]], [[0.0, 0, 0]], [[0.0, 0, 1]]
+    assert chemlib.calc_dihedrals(c1, c2, c3, [[0.0, 1, 1]])[0] == pytest.approx(math.pi / 2)
+    assert chemlib.calc_dihedrals(c1, c2, c3, [[0.0, -1, 1]])[0] == pytest.approx(-math.pi / 2)
+    assert chemlib.calc_dihedrals(c1, c2, c3, [[1.0, 0, 1]])[0] == pytest.approx(0.0)
+
+
+def test_trans_dihedral_is_plus_pi_never_minus_pi():
+    # y is exactly -0.0 here: atan2 alone would return -pi, outside (-pi, pi].
+    value = chemlib.calc_dihedrals([[1.0, 0, 0]], [[0.0, 0, 0]], [[0.0, 0, 1]], [[-1.0, -0.0, 1]])
+    assert value[0] == math.pi
+
+
+def test_degenerate_angles_and_dihedrals_are_zero():
+    same = [[1.0, 2.0, 3.0]]
+    assert chemlib.calc_angles(same, same, [[4.0, 5, 6]])[0] == 0.0
+    collinear = chemlib.calc_dihedrals([[0.0, 0, 0]], [[1.0, 0, 0]], [[2.0, 0, 0]], [[2.0, 1, 0]])
+    assert collinear[0] == 0.0
+
+
+def test_angles_stay_accurate_near_zero_and_pi():
+    tiny = 1e-9
+    straight = chemlib.calc_angles([[-1.0, 0, 0]], [[0.0, 0, 0]], [[1.0, tiny, 0]])
+    folded = chemlib.calc_angles([[1.0, 0, 0]], [[0.0, 0, 0]], [[1.0, tiny, 0]])
+    assert straight[0] == pytest.approx(math.pi - tiny, abs=1e-15)
+    assert folded[0] == pytest.approx(tiny, rel=1e-9)
+
+
+@given(box=boxes(), shifts=st.lists(st.integers(-3, 3), min_size=9, max_size=9))
+def test_bonds_invariant_under_lattice_shifts(box, shifts):
+    rng = np.random.default_rng(7)
+    a, b = positions(rng, 30), positions(rng, 30)
+    h = box_matrix(box)
+    moved_a = a + np.array(shifts[:3]) @ h
+    moved_b = b + np.array(shifts[3:6]) @ h
+    np.testing.assert_allclose(
+        chemlib.calc_bonds(moved_a, moved_b, box=box), chemlib.calc_bonds(a, b, box=box), atol=1e-9
+    )
+
+
+@given(offset=st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3))
+def test_angles_and_dihedrals_invariant_under_translation(offset):
+    rng = np.random.default_rng(11)
+    c = [positions(rng, 20) for _ in range(4)]
+    moved = [x + np.array(offset) for x in c]
+    np.testing.assert_allclose(
+        chemlib.calc_angles(*moved[:3]), chemlib.calc_angles(*c[:3]), atol=1e-9
+    )
+    np.testing.assert_allclose(
+        chemlib.calc_dihedrals(*moved), chemlib.calc_dihedrals(*c), atol=1e-8
+    )
+
+
+def test_empty_inputs_give_empty_results():
+    empty = np.empty((0, 3))
+    assert chemlib.calc_bonds(empty, empty).shape == (0,)
+    assert chemlib.calc_angles(empty, empty, empty).shape == (0,)
+    assert chemlib.calc_dihedrals(
+        empty, empty, empty, empty, box=[10, 10, 10, 90, 90, 90]
+    ).shape == (0,)

@@ -1,0 +1,143 @@
+"""chemlib.rmsd: rmsd, rmsd_trajectory and rotation_matrix (QCP + LAPACK)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from kernel_references import kabsch
+from scipy.spatial.transform import Rotation
+
+import chemlib
+
+
+def structure(rng: np.random.Generator, n: int = 60) -> np.ndarray:
+    return rng.normal(scale=8.0, size=(n, 3))
+
+
+def test_plain_rmsd_is_the_textbook_formula(rng):
+    a, b = structure(rng), structure(rng)
+    expected = math.sqrt(((a - b) ** 2).sum() / len(a))
+    assert chemlib.rmsd(a, b, center=False) == pytest.approx(expected, rel=1e-14)
+
+
+def test_centred_rmsd_subtracts_weighted_centroids(rng):
+    a, b = structure(rng), structure(rng) + 5.0
+    w = rng.uniform(1, 16, len(a))
+    ac = a - np.average(a, axis=0, weights=w)
+    bc = b - np.average(b, axis=0, weights=w)
+    expected = math.sqrt((w * ((ac - bc) ** 2).sum(1)).sum() / w.sum())
+    assert chemlib.rmsd(a, b, weights=w) == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_superposed_rmsd_matches_kabsch(rng, weighted):
+    a = structure(rng)
+    rotation = Rotation.random(random_state=1).as_matrix()
+    b = a @ rotation.T + 12.0 + rng.normal(scale=0.3, size=a.shape)
+    w = rng.uniform(1, 16, len(a)) if weighted else None
+    _, expected = kabsch(a, b, w)
+    assert chemlib.rmsd(a, b, weights=w, superposition=True) == pytest.approx(expected, rel=1e-12)
+
+
+def test_rotation_matrix_maps_centred_b_onto_centred_a(rng):
+    a = structure(rng)
+    true_rotation = Rotation.random(random_state=2).as_matrix()
+    b = (a - a.mean(0)) @ true_rotation.T - 3.0
+    rotation, value = chemlib.rotation_matrix(a, b)
+    np.testing.assert_allclose((b - b.mean(0)) @ rotation.T, a - a.mean(0), atol=1e-10)
+    np.testing.assert_allclose(rotation @ rotation.T, np.eye(3), atol=1e-14)
+    assert np.linalg.det(rotation) == pytest.approx(1.0, abs=1e-14)
+    assert value == pytest.approx(0.0, abs=1e-10)
+
+
+def test_rotation_matrix_agrees_with_svd_on_noisy_data(rng):
+    a = structure(rng)
+    b = a @ Rotation.random(random_state=3).as_matrix().T + rng.normal(scale=1.0, size=a.shape)
+    w = rng.uniform(0.5, 2, len(a))
+    expected_rotation, expected_rmsd = kabsch(a, b, w)
+    rotation, value = chemlib.rotation_matrix(a, b, weights=w)
+    np.testing.assert_allclose(rotation, expected_rotation, atol=1e-12)
+    assert value == pytest.approx(expected_rmsd, rel=1e-12)
+
+
+def test_identical_structures_give_exactly_zero(rng):
+    a = structure(rng, 500) + 1e4
+    assert chemlib.rmsd(a, a, superposition=True) == 0.0
+    assert chemlib.rmsd(a, a.copy()) == 0.0
+
+
+def test_nearly_identical_structures_keep_their_digits(rng):
+    # 2 (E0 - lambda) cancels catastrophically here: QCP alone loses ~8 digits.
+    a = structure(rng, 1000) + 50.0
+    rotation = Rotation.from_euler("z", 30, degrees=True).as_matrix()
+    noise = rng.normal(scale=1e-7, size=a.shape)
+    b = (a + noise) @ rotation.T
+    _, expected = kabsch(a, b)
+    assert chemlib.rmsd(a, b, superposition=True) == pytest.approx(expected, rel=1e-6)
+
+
+def test_trajectory_equals_framewise_rmsd(rng):
+    a = structure(rng)
+    frames = np.stack(
+        [
+            a @ Rotation.random(random_state=i).as_matrix().T + rng.normal(scale=0.5, size=a.shape)
+            for i in range(12)
+        ]
+    )
+    w = rng.uniform(1, 3, len(a))
+    for superposition in (True, False):
+        for center in (True, False):
+            values = chemlib.rmsd_trajectory(
+                a, frames, w, superposition=superposition, center=center
+            )
+            expected = [
+                chemlib.rmsd(a, f, w, center=center, superposition=superposition) for f in frames
+            ]
+            np.testing.assert_allclose(values, expected, rtol=1e-14)
+
+
+def test_trajectory_of_zero_frames_is_empty(rng):
+    assert chemlib.rmsd_trajectory(structure(rng), np.empty((0, 60, 3))).shape == (0,)
+
+
+def test_single_atom_superposes_to_zero():
+    assert chemlib.rmsd([[1.0, 2, 3]], [[-4.0, 0, 9]], superposition=True) == 0.0
+
+
+def test_planar_and_linear_structures(rng):
+    line = np.outer(np.arange(10.0), [1.0, 2.0, 0.5])
+    turned = line @ Rotation.random(random_state=4).as_matrix().T
+    assert chemlib.rmsd(line, turned, superposition=True) == pytest.approx(0.0, abs=1e-12)
+    plane = np.c_[rng.normal(size=(20, 2)), np.zeros(20)]
+    _, value = chemlib.rotation_matrix(plane, plane @ Rotation.random(random_state=5).as_matrix().T)
+    assert value == pytest.approx(0.0, abs=1e-12)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    quaternion=st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
+        lambda q: np.linalg.norm(q) > 0.1
+    ),
+    shift=st.lists(st.floats(-100, 100), min_size=3, max_size=3),
+)
+def test_superposed_rmsd_invariant_under_rigid_motion_of_either(seed, quaternion, shift):
+    rng = np.random.default_rng(seed)
+    a, b = structure(rng, 25), structure(rng, 25)
+    moved = b @ Rotation.from_quat(quaternion).as_matrix().T + np.array(shift)
+    assert chemlib.rmsd(a, moved, superposition=True) == pytest.approx(
+        chemlib.rmsd(a, b, superposition=True), rel=1e-9, abs=1e-9
+    )
+    assert chemlib.rmsd(moved, a, superposition=True) == pytest.approx(
+        chemlib.rmsd(b, a, superposition=True), rel=1e-9, abs=1e-9
+    )
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30))
+def test_superposition_never_increases_the_rmsd(seed, n):
+    rng = np.random.default_rng(seed)
+    a, b = structure(rng, n), structure(rng, n)
+    assert chemlib.rmsd(a, b, superposition=True) <= chemlib.rmsd(a, b) + 1e-9
