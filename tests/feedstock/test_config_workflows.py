@@ -103,7 +103,7 @@ def test_github_schema_rejects_a_broken_workflow(tmp_path: Path) -> None:
 def test_actionlint_finds_nothing(tmp_path: Path) -> None:
     result = subprocess.run(["actionlint", *map(str, WORKFLOWS)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    broken = _broken_github(tmp_path, "${{ matrix.environment }}", "${{ matrix.enviroment }}")
+    broken = _broken_github(tmp_path, "runs-on: ubuntu-latest", "runs-on: ubuntu-lates")
     result = subprocess.run(
         ["actionlint", str(broken / "workflows" / "ci.yml")], capture_output=True, text=True
     )
