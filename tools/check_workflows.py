@@ -98,8 +98,9 @@ def _referenced_environments(workflow: dict) -> set[str]:
     for body in workflow.get("jobs", {}).values():
         matrix = body.get("strategy", {}).get("matrix", {})
         if isinstance(matrix, dict):
-            values = matrix.get("environment", [])
-            names.update(v for v in values if isinstance(values, list) and "${{" not in v)
+            values = matrix.get("environment", [])  # a list, or a fromJSON(...) expression
+            if isinstance(values, list):
+                names.update(v for v in values if "${{" not in v)
             names.update(
                 entry["environment"]
                 for entry in matrix.get("include", [])
