@@ -9,6 +9,7 @@ kind themselves, so no table of constants is shared between languages.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -79,20 +80,26 @@ def as_cell(box: ArrayLike | None, name: str = "box") -> Cell:
         )
     array = array.astype(np.float64)
     require_finite(array, name)
-    lengths, angles = array[:3], array[3:]
-    if (lengths <= 0).any():
-        raise ValueError(f"{name} lengths must be > 0, got {lengths.tolist()}")
-    if ((angles <= 0) | (angles >= 180)).any():
-        raise ValueError(f"{name} angles must lie in (0, 180) degrees, got {angles.tolist()}")
-    lx, ly, lz = (float(v) for v in lengths)
-    cos_alpha, _ = _cos_sin(float(angles[0]))
-    cos_beta, _ = _cos_sin(float(angles[1]))
-    cos_gamma, sin_gamma = _cos_sin(float(angles[2]))
+    return _cell_from_box(tuple(array.tolist()), name)
+
+
+@functools.lru_cache(maxsize=64)
+def _cell_from_box(box: tuple[float, ...], name: str) -> Cell:
+    # Cached: trajectories reuse a handful of boxes, and building the cell
+    # costs more than a small kernel call.
+    lx, ly, lz, alpha, beta, gamma = box
+    if min(lx, ly, lz) <= 0:
+        raise ValueError(f"{name} lengths must be > 0, got {[lx, ly, lz]}")
+    if not all(0 < angle < 180 for angle in (alpha, beta, gamma)):
+        raise ValueError(f"{name} angles must lie in (0, 180) degrees, got {[alpha, beta, gamma]}")
+    cos_alpha, _ = _cos_sin(alpha)
+    cos_beta, _ = _cos_sin(beta)
+    cos_gamma, sin_gamma = _cos_sin(gamma)
     cy = (cos_alpha - cos_beta * cos_gamma) / sin_gamma
     radicand = 1.0 - cos_beta**2 - cy**2
     if radicand <= 0 or sin_gamma * math.sqrt(radicand) < MIN_NORMALISED_VOLUME:
         raise ValueError(
-            f"{name} angles {angles.tolist()} give a degenerate cell "
+            f"{name} angles {[alpha, beta, gamma]} give a degenerate cell "
             "(the three box vectors are nearly coplanar)"
         )
     ax = lx
@@ -108,6 +115,8 @@ def as_cell(box: ArrayLike | None, name: str = "box") -> Cell:
         ]
     )
     heights = 1 / np.linalg.norm(hinv, axis=0)
+    for matrix in (h, hinv, heights):
+        matrix.flags.writeable = False  # shared by every call with this box
     return Cell(h=h, hinv=hinv, heights=heights)
 
 

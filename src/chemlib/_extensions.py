@@ -36,16 +36,30 @@ _KNOWN_LIBRARIES = (
 _LIBRARY_FILE = re.compile(r"([\w.+-]+\.(?:so(?:\.[\d.]+)?|dylib|dll))", re.IGNORECASE)
 
 
+def _missing_library(module: str, message: str) -> str | None:
+    """Pick the missing library's file name out of a loader message.
+
+    Loader messages also name the module being loaded (macOS: "dlopen(.../_rmsd...so):
+    Library not loaded: @rpath/libgfortran.5.dylib"), so that one is skipped.
+    """
+    own_name = module.rsplit(".", 1)[-1]
+    candidates = [c for c in _LIBRARY_FILE.findall(message) if own_name not in c]
+    for pattern, _, _ in _KNOWN_LIBRARIES:
+        for candidate in candidates:
+            if re.match(pattern, candidate, re.IGNORECASE):
+                return candidate
+    return next((c for c in candidates if c.lower().startswith("lib")), None)
+
+
 def explain_import_error(module: str, message: str) -> str:
     """Turn a loader error for `module` into a message naming the missing library."""
-    match = _LIBRARY_FILE.search(message)
-    if match is None:
+    library = _missing_library(module, message)
+    if library is None:
         return (
             f"chemlib could not load its compiled module {module}: {message}. A native library "
             "it links (BLAS/LAPACK, the Fortran runtime or OpenMP) may be missing: reinstall "
             "with 'conda install -c conda-forge chemlib-kernels' so the solver provides them."
         )
-    library = match.group(1)
     for pattern, what, remedy in _KNOWN_LIBRARIES:
         if re.match(pattern, library, re.IGNORECASE):
             return (

@@ -18,6 +18,9 @@
 
 #include "periodic_cell.h"
 
+/* Below this many points a parallel region costs more than it saves. */
+#define CHEMLIB_MIN_PARALLEL_POINTS 2000
+
 /* Points of one set, reordered cell by cell. */
 typedef struct {
     int64_t count;

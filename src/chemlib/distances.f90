@@ -8,7 +8,7 @@
 ! C-ordered (n, 3), so f2py makes no copy; `result` arrives transposed too.
 
 subroutine distance_array(reference, configuration, h, hinv, n, m, result)
-    use chemlib_kernel_math, only: dp, periodic_cell, make_cell
+    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, MIN_PARALLEL_WORK
     use chemlib_distance_rows, only: to_kernel_frame, point_distances
     implicit none
     integer(8), intent(in) :: n, m
@@ -25,7 +25,7 @@ subroutine distance_array(reference, configuration, h, hinv, n, m, result)
     allocate (ref_frame(n, 3), conf_frame(m, 3))
     call to_kernel_frame(cell, reference, ref_frame)
     call to_kernel_frame(cell, configuration, conf_frame)
-    !$omp parallel do schedule(static)
+    !$omp parallel do schedule(static) if(n * m >= MIN_PARALLEL_WORK)
     do i = 1, n
         call point_distances(cell, ref_frame(i, :), conf_frame, result(:, i))
     end do
@@ -35,7 +35,7 @@ end subroutine distance_array
 ! Condensed distance matrix in scipy.spatial.distance.pdist order: the pair
 ! (i, j), i < j (1-based), is at (i-1)*n - i*(i-1)/2 + (j-i).
 subroutine self_distance_array(reference, h, hinv, n, npairs, result)
-    use chemlib_kernel_math, only: dp, periodic_cell, make_cell
+    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, MIN_PARALLEL_WORK
     use chemlib_distance_rows, only: to_kernel_frame, point_distances
     implicit none
     integer(8), intent(in) :: n, npairs
@@ -54,7 +54,7 @@ subroutine self_distance_array(reference, h, hinv, n, npairs, result)
     call to_kernel_frame(cell, reference, frame)
     ! Rows shrink from n-1 pairs to 1: dynamic chunks keep both cores busy
     ! (a static schedule on this triangle leaves one core idle half the time).
-    !$omp parallel do schedule(dynamic, 16) private(row_start)
+    !$omp parallel do schedule(dynamic, 16) private(row_start) if(npairs >= MIN_PARALLEL_WORK)
     do i = 1, n - 1
         row_start = (i - 1) * n - (i * (i - 1)) / 2
         call point_distances(cell, frame(i, :), frame(i + 1:n, :), result(row_start + 1:row_start + n - i))

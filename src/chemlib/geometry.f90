@@ -21,7 +21,7 @@ subroutine calc_distance(a, b, n, distance)
 end subroutine calc_distance
 
 subroutine calc_bonds(coords1, coords2, h, hinv, n, bonds)
-    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, minimum_image
+    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, minimum_image, MIN_PARALLEL_WORK
     implicit none
     integer(8), intent(in) :: n
     real(8), intent(in) :: coords1(3, n), coords2(3, n), h(3, 3), hinv(3, 3)
@@ -33,7 +33,7 @@ subroutine calc_bonds(coords1, coords2, h, hinv, n, bonds)
     integer(8) :: i
 
     cell = make_cell(h, hinv)
-    !$omp parallel do schedule(static) private(d)
+    !$omp parallel do schedule(static) private(d) if(n >= MIN_PARALLEL_WORK)
     do i = 1, n
         d = coords2(:, i) - coords1(:, i)
         call minimum_image(cell, d)
@@ -46,7 +46,8 @@ end subroutine calc_bonds
 ! atan2(|u x v|, u . v) stays accurate near 0 and pi, where acos loses digits.
 ! A zero-length bond (repeated atoms) gives 0.
 subroutine calc_angles(coords1, coords2, coords3, h, hinv, n, angles)
-    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, minimum_image, cross_product
+    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, minimum_image, cross_product, &
+        MIN_PARALLEL_WORK
     implicit none
     integer(8), intent(in) :: n
     real(8), intent(in) :: coords1(3, n), coords2(3, n), coords3(3, n), h(3, 3), hinv(3, 3)
@@ -58,7 +59,7 @@ subroutine calc_angles(coords1, coords2, coords3, h, hinv, n, angles)
     integer(8) :: i
 
     cell = make_cell(h, hinv)
-    !$omp parallel do schedule(static) private(u, v)
+    !$omp parallel do schedule(static) private(u, v) if(n >= MIN_PARALLEL_WORK)
     do i = 1, n
         u = coords1(:, i) - coords2(:, i)
         v = coords3(:, i) - coords2(:, i)
@@ -74,7 +75,8 @@ end subroutine calc_angles
 ! phi = atan2(|b2| b1 . (b2 x b3), (b1 x b2) . (b2 x b3)). Collinear atoms
 ! (an undefined plane) give 0.
 subroutine calc_dihedrals(coords1, coords2, coords3, coords4, h, hinv, n, dihedrals)
-    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, minimum_image, cross_product
+    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, minimum_image, cross_product, &
+        MIN_PARALLEL_WORK
     implicit none
     integer(8), intent(in) :: n
     real(8), intent(in) :: coords1(3, n), coords2(3, n), coords3(3, n), coords4(3, n)
@@ -88,7 +90,8 @@ subroutine calc_dihedrals(coords1, coords2, coords3, coords4, h, hinv, n, dihedr
     integer(8) :: i
 
     cell = make_cell(h, hinv)
-    !$omp parallel do schedule(static) private(b1, b2, b3, n1, n2, x, y)
+    !$omp parallel do schedule(static) private(b1, b2, b3, n1, n2, x, y) &
+    !$omp if(n >= MIN_PARALLEL_WORK)
     do i = 1, n
         b1 = coords2(:, i) - coords1(:, i)
         b2 = coords3(:, i) - coords2(:, i)

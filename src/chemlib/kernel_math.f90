@@ -15,6 +15,9 @@ module chemlib_kernel_math
 
     integer, parameter, public :: dp = kind(1.0d0)
     integer, parameter, public :: CELL_NONE = 0, CELL_ORTHORHOMBIC = 1, CELL_TRICLINIC = 2
+    ! Below this many elementary operations (pairs, atoms x frames) a parallel
+    ! region costs more than it saves: kernels then run on the calling thread.
+    integer(8), parameter, public :: MIN_PARALLEL_WORK = 20000
 
     ! (x + 1.5*2**52) - 1.5*2**52 rounds x to the nearest integer (ties to even)
     ! with two additions, for |x| < 2**51. With the generic x86-64 baseline,

@@ -118,7 +118,7 @@ static PyObject *capped_pairs(PyObject *Py_UNUSED(module), PyObject *args)
          * rounded distance d itself in collect_pair. */
         const double cutoff_sq = max_cutoff * max_cutoff * (1.0 + 1e-12);
         const chemlib_binned_points *second = b != NULL ? &binned_b : &binned_a;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (a_count + b_count >= CHEMLIB_MIN_PARALLEL_POINTS)
         for (int64_t chunk = 0; chunk < nchunks; chunk++) {
             pair_buffer *buffer = &buffers[chunk];
             buffer->max_cutoff = max_cutoff;

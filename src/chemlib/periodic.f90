@@ -8,6 +8,7 @@
 ! original position (rather than rebuilding it from fractions) keeps every
 ! digit: an orthorhombic wrap is exact.
 subroutine wrap(coords, h, hinv, n, wrapped)
+    use chemlib_kernel_math, only: MIN_PARALLEL_WORK
     implicit none
     integer(8), intent(in) :: n
     real(8), intent(in) :: coords(3, n), h(3, 3), hinv(3, 3)
@@ -18,7 +19,7 @@ subroutine wrap(coords, h, hinv, n, wrapped)
     integer(8) :: i
     integer :: k
 
-    !$omp parallel do schedule(static) private(s, k)
+    !$omp parallel do schedule(static) private(s, k) if(n >= MIN_PARALLEL_WORK)
     do i = 1, n
         wrapped(:, i) = coords(:, i) - matmul(h, floor(matmul(hinv, coords(:, i))) * 1.0d0)
         ! A position a rounding error outside lands exactly on the far face

@@ -101,7 +101,7 @@ static PyObject *pair_histogram(PyObject *Py_UNUSED(module), PyObject *args)
         const double cutoff_sq = rmax * rmax * (1.0 + 1e-12);
         const chemlib_binned_points *second = b != NULL ? &binned_b : &binned_a;
         int64_t *total = PyArray_DATA(counts);
-#pragma omp parallel
+#pragma omp parallel if (a_count + b_count >= CHEMLIB_MIN_PARALLEL_POINTS)
         {
             histogram local = {edge, nbins, nbins / (rmax - edge[0]), calloc((size_t)nbins, sizeof(int64_t))};
             if (local.counts == NULL) {

@@ -12,7 +12,7 @@
 ! centring) also minimises over rotations. info is nonzero if LAPACK failed.
 subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
                            values, info)
-    use chemlib_kernel_math, only: dp
+    use chemlib_kernel_math, only: dp, MIN_PARALLEL_WORK
     use chemlib_superposition, only: weighted_centroid, superposed_msd
     implicit none
     integer(8), intent(in) :: n, nframes
@@ -31,7 +31,8 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     wsum = sum(weights)
     ref_centroid = 0
     if (center .or. superposition) ref_centroid = weighted_centroid(reference, weights, wsum)
-    !$omp parallel do schedule(static) private(centroid, msd, frame_info, k) reduction(max:info)
+    !$omp parallel do schedule(static) private(centroid, msd, frame_info, k) reduction(max:info) &
+    !$omp if(n * nframes >= MIN_PARALLEL_WORK)
     do f = 1, nframes
         centroid = 0
         if (center .or. superposition) centroid = weighted_centroid(frames(:, :, f), weights, wsum)
