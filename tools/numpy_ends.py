@@ -1,0 +1,243 @@
+"""Test chemlib at both ends of its claimed NumPy range, in pip venvs.
+
+The claimed range is the ``numpy>=`` floor in pyproject.toml. The oldest end
+is the oldest Python of the variant matrix found on this machine with the
+oldest NumPy release at or above the floor that installs as a wheel there;
+the newest end is the newest Python found with the newest NumPy. For each, a
+wheel of chemlib is built for that Python (against NumPy 2, with build
+isolation, as pip users get it), installed with the pinned NumPy into a fresh
+venv, and the kernel suite runs against it.
+
+    python tools/numpy_ends.py [--work DIR] [--json FILE]
+
+The conda path (tools/conda_build.py) tests the same ends per Python through
+the host channel; this is the pip path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from variants import REPO_ROOT, load_variants
+
+TEST_REQUIREMENTS = ("pytest", "hypothesis", "scipy", "threadpoolctl")
+
+
+@dataclass
+class EndResult:
+    """What one end of the range ran and how it went."""
+
+    end: str
+    python: str
+    numpy: str
+    passed: bool
+    seconds: float
+    log: str
+
+
+def claimed_numpy_floor() -> Version:
+    """Return the lower bound of numpy in pyproject.toml's runtime dependencies."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    for dependency in project["dependencies"]:
+        requirement = Requirement(dependency)
+        if requirement.name == "numpy":
+            floors = [Version(s.version) for s in requirement.specifier if s.operator == ">="]
+            if floors:
+                return max(floors)
+    raise SystemExit("pyproject.toml declares no numpy>= floor")
+
+
+def find_interpreter(version: str) -> Path | None:
+    """Find a python X.Y among pyenv's versions, or on PATH."""
+    pyenv_root = os.environ.get("PYENV_ROOT") or (
+        subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
+        if shutil.which("pyenv")
+        else ""
+    )
+    if pyenv_root:
+        for candidate in sorted(
+            Path(pyenv_root, "versions").glob(f"{version}.*/bin/python{version}")
+        ):
+            return candidate
+    found = shutil.which(f"python{version}")
+    return Path(found) if found else None
+
+
+def available_versions(python: Path) -> list[Version]:
+    """NumPy releases pip lists for this interpreter, oldest first."""
+    output = subprocess.run(
+        [str(python), "-m", "pip", "index", "versions", "numpy"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listed = re.search(r"Available versions: (.*)", output)
+    if listed is None:
+        raise RuntimeError(f"pip index versions numpy printed nothing usable:\n{output}")
+    versions = [Version(v) for v in listed.group(1).split(", ")]
+    return sorted(v for v in versions if not v.is_prerelease)
+
+
+def run(command: list[str], log: Path, **kwargs) -> None:
+    """Run a command, appending its output to log; raise on failure."""
+    with log.open("a") as handle:
+        handle.write(f"\n$ {' '.join(command)}\n")
+        handle.flush()
+        subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=True, **kwargs)
+
+
+def install_numpy(venv_python: Path, candidates: list[Version], log: Path) -> Version:
+    """Install the first candidate that exists as a wheel for this Python."""
+    for version in candidates:
+        try:
+            run(
+                [
+                    str(venv_python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--only-binary=:all:",
+                    f"numpy=={version}",
+                ],
+                log,
+            )
+            return version
+        except subprocess.CalledProcessError:
+            continue
+    raise RuntimeError("no NumPy wheel in the claimed range installs here")
+
+
+def test_end(end: str, python: Path, candidates: list[Version], work: Path) -> EndResult:
+    """Build a wheel for `python`, install it beside the chosen NumPy, run the kernel tests."""
+    version = subprocess.run(
+        [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    log = work / f"{end}-py{version}.log"
+    log.unlink(missing_ok=True)
+    start = time.perf_counter()
+    venv = work / f"venv-{end}"
+    shutil.rmtree(venv, ignore_errors=True)
+    wheels = work / f"wheels-py{version}"
+    shutil.rmtree(wheels, ignore_errors=True)
+    numpy = "?"
+    try:
+        print(f"[{end}] building a chemlib wheel for Python {version} ...", flush=True)
+        run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "-w",
+                str(wheels),
+                str(REPO_ROOT),
+            ],
+            log,
+        )
+        run([str(python), "-m", "venv", str(venv)], log)
+        venv_python = venv / "bin" / "python"
+        numpy = str(install_numpy(venv_python, candidates, log))
+        print(f"[{end}] Python {version} + NumPy {numpy}: installing and testing ...", flush=True)
+        wheel = next(wheels.glob("chemlib_kernels-*.whl"))
+        run(
+            [
+                str(venv_python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                str(wheel),
+                f"numpy=={numpy}",
+                *TEST_REQUIREMENTS,
+            ],
+            log,
+        )
+        run(
+            [
+                str(venv_python),
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "not slow",
+                "tests/kernels",
+            ],
+            log,
+            cwd=REPO_ROOT,
+        )
+        passed = True
+    except (subprocess.CalledProcessError, RuntimeError, StopIteration) as error:
+        with log.open("a") as handle:
+            handle.write(f"\nFAILED: {error}\n")
+        passed = False
+    return EndResult(end, version, numpy, passed, round(time.perf_counter() - start, 1), str(log))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Test the oldest and the newest end; print a table; exit 1 if either fails."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=REPO_ROOT / ".cache" / "numpy-ends",
+        help="directory for wheels, venvs and logs (default: .cache/numpy-ends)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    floor = claimed_numpy_floor()
+    found = [(v.python, find_interpreter(v.python)) for v in load_variants()]
+    pythons = [(version, path) for version, path in found if path is not None]
+    skipped = [version for version, path in found if path is None]
+    if skipped:
+        print(f"no interpreter here for Python {', '.join(skipped)}: skipped", flush=True)
+    if not pythons:
+        raise SystemExit("none of the matrix's Pythons is installed here")
+    oldest_python, newest_python = pythons[0][1], pythons[-1][1]
+    oldest = [v for v in available_versions(oldest_python) if v >= floor]
+    newest = [v for v in available_versions(newest_python) if v >= floor][::-1]
+    results = [
+        test_end("oldest", oldest_python, oldest, args.work),
+        test_end("newest", newest_python, newest, args.work),
+    ]
+    print(f"\nNumPy range claimed: numpy>={floor}")
+    print(f"{'end':8} {'python':7} {'numpy':8} {'result':7} {'seconds':>8}  log")
+    for r in results:
+        outcome = "passed" if r.passed else "FAILED"
+        print(f"{r.end:8} {r.python:7} {r.numpy:8} {outcome:7} {r.seconds:8.1f}  {r.log}")
+    if args.json:
+        args.json.write_text(
+            json.dumps({"floor": str(floor), "ends": [asdict(r) for r in results]}, indent=2)
+        )
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
