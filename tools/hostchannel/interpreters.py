@@ -1,0 +1,62 @@
+"""python and python_abi shims around the pyenv interpreters.
+
+The python shim is a venv in package form: the interpreter binary plus a
+``pyvenv.cfg`` whose ``home`` is the pyenv installation, so the standard library
+and headers come from pyenv while ``site-packages`` is the conda environment's
+own ``lib/pythonX.Y/site-packages``. Build strings end like conda-forge's
+(``*_cpython``, ``*_cp313``) because the variant matrix selects python by them.
+"""
+
+from __future__ import annotations
+
+from .pythons import Interpreter
+from .spec import BUILD_PREFIX, Content, Shim, Symlink
+
+
+def _build_tail(interpreter: Interpreter) -> str:
+    # "3.13.* *_cp313" -> "_cp313": the build-string glob the matrix selects with.
+    glob = interpreter.variant.python_spec.split()[-1]
+    if not glob.startswith("*_"):
+        raise ValueError(
+            f"matrix entry {interpreter.variant.python_spec!r} has no '*_<tag>' build glob"
+        )
+    return glob[1:]
+
+
+def python_abi_spec(interpreter: Interpreter) -> str:
+    """Return the spec python's run_export adds: ``python_abi 3.12.* *_cp312``."""
+    return f"python_abi {interpreter.variant.python}.* *_{interpreter.cp_tag}"
+
+
+def python_shims(interpreter: Interpreter) -> list[Shim]:
+    """Python X.Y.Z (venv-style) and python_abi X.Y for one interpreter."""
+    short = interpreter.variant.python
+    abi = Shim(
+        name="python_abi",
+        version=short,
+        build=f"{BUILD_PREFIX}{interpreter.cp_tag}",
+        summary=f"Marks the CPython {short} ABI ({interpreter.cp_tag}), like conda-forge's",
+        license="BSD-3-Clause",
+        homepage="https://github.com/conda-forge/python_abi-feedstock",
+        script=("true",),
+    )
+    python = Shim(
+        name="python",
+        version=interpreter.version,
+        build=BUILD_PREFIX + _build_tail(interpreter).lstrip("_"),
+        summary=f"pyenv's CPython {interpreter.version} ({interpreter.home.parent}), venv-style",
+        license="Python-2.0",
+        homepage="https://www.python.org",
+        files={
+            f"bin/python{short}": interpreter.executable,
+            "bin/python3": Symlink(f"python{short}"),
+            "bin/python": Symlink(f"python{short}"),
+            "pyvenv.cfg": Content(
+                f"home = {interpreter.home}\ninclude-system-site-packages = false\n"
+                f"version = {interpreter.version}\n"
+            ),
+        },
+        depends=(python_abi_spec(interpreter),),
+        run_exports={"weak": (python_abi_spec(interpreter),)},
+    )
+    return [abi, python]
