@@ -1,0 +1,25 @@
+#!/bin/bash
+set -ex
+
+# Cross-compiling: conda-forge's cross-python activation already adds its own
+# cross file to MESON_ARGS; a second one names the *host* NumPy's headers,
+# which meson.build reads as properties (SciPy's pattern).
+if [[ "${CONDA_BUILD_CROSS_COMPILATION:-0}" == "1" ]]; then
+    cat > "${SRC_DIR}/chemlib_cross_file.txt" <<EOF
+[properties]
+numpy-include-dir = '${SP_DIR}/numpy/_core/include'
+f2py-include-dir = '${SP_DIR}/numpy/f2py/src'
+EOF
+    MESON_ARGS="${MESON_ARGS} --cross-file=${SRC_DIR}/chemlib_cross_file.txt"
+fi
+
+# -Dblas=blas -Dlapack=lapack: link the netlib-ABI libblas/liblapack of the host
+# environment, so the BLAS implementation is chosen when the package is installed.
+# pip rather than scipy-feedstock's `python -m build` + split outputs: this
+# recipe has a single output.
+"${PYTHON}" -m pip install . -vv --no-deps --no-build-isolation \
+    -Cbuilddir=builddir \
+    -Csetup-args=-Dblas=blas \
+    -Csetup-args=-Dlapack=lapack \
+    -Csetup-args=${MESON_ARGS// / -Csetup-args=} \
+    || (cat builddir/meson-logs/meson-log.txt && exit 1)
