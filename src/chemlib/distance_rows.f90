@@ -4,7 +4,7 @@
 ! row, so calling across files costs nothing measurable.
 module chemlib_distance_rows
     use chemlib_kernel_math, only: dp, periodic_cell, CELL_NONE, CELL_ORTHORHOMBIC, &
-        CELL_TRICLINIC, ROUNDING_SHIFT, wrap_fractional, minimum_image_triclinic
+        CELL_TRICLINIC, ROUNDING_SHIFT, wrap_fractional
     implicit none
     private
     public :: to_kernel_frame, point_distances
@@ -46,8 +46,10 @@ contains
         type(periodic_cell), intent(in) :: cell
         real(dp), intent(in) :: point(3), others(:, :)
         real(dp), intent(out) :: distances(:)
-        real(dp) :: dx, dy, dz, sa, sb, sc, d(3)
+        real(dp) :: dx, dy, dz, sa, sb, sc, vx, vy, vz
+        real(dp), allocatable :: rounded(:, :)
         integer(8) :: j
+        integer :: k
 
         select case (cell%kind)
         case (CELL_NONE)
@@ -66,7 +68,11 @@ contains
                 distances(j) = sqrt(dx * dx + dy * dy + dz * dz)
             end do
         case (CELL_TRICLINIC)
-            ! Vectorised pass: squared length of the rounded fractional image.
+            ! Round the fractional difference into the cell, then try the few
+            ! lattice shifts that can shorten it (kernel_math's
+            ! find_useful_shifts), each squared length computed directly so
+            ! nearly coincident images keep their digits. Both passes vectorise.
+            allocate (rounded(size(distances, kind=8), 3))
             do j = 1, size(distances, kind=8)
                 sa = others(j, 1) - point(1)
                 sb = others(j, 2) - point(2)
@@ -77,16 +83,19 @@ contains
                 dx = cell%h(1, 1) * sa + cell%h(1, 2) * sb + cell%h(1, 3) * sc
                 dy = cell%h(2, 1) * sa + cell%h(2, 2) * sb + cell%h(2, 3) * sc
                 dz = cell%h(3, 1) * sa + cell%h(3, 2) * sb + cell%h(3, 3) * sc
+                rounded(j, 1) = dx
+                rounded(j, 2) = dy
+                rounded(j, 3) = dz
                 distances(j) = dx * dx + dy * dy + dz * dz
             end do
-            ! Images longer than half the smallest height may not be the
-            ! shortest: search the neighbouring images for those.
-            do j = 1, size(distances, kind=8)
-                if (distances(j) > cell%unique_image_sq) then
-                    d = matmul(cell%h, others(j, :) - point)
-                    call minimum_image_triclinic(cell, d)
-                    distances(j) = d(1)**2 + d(2)**2 + d(3)**2
-                end if
+            do k = 1, cell%n_shifts
+                vx = cell%shifts(1, k)
+                vy = cell%shifts(2, k)
+                vz = cell%shifts(3, k)
+                do j = 1, size(distances, kind=8)
+                    distances(j) = min(distances(j), (rounded(j, 1) + vx)**2 &
+                        + (rounded(j, 2) + vy)**2 + (rounded(j, 3) + vz)**2)
+                end do
             end do
             distances = sqrt(distances)
         end select

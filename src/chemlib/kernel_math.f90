@@ -37,6 +37,10 @@ module chemlib_kernel_math
         ! this is already the minimum image once its fractional components are
         ! rounded into [-1/2, 1/2].
         real(dp) :: unique_image_sq = 0
+        ! Lattice vectors t.h, t in {-1,0,1}^3, that can shorten some rounded
+        ! displacement (see make_cell): the only images worth trying.
+        integer :: n_shifts = 0
+        real(dp) :: shifts(3, 26) = 0
     end type periodic_cell
 
     public :: make_cell, round_nearest, minimum_image, minimum_image_triclinic
@@ -72,7 +76,35 @@ contains
             min_height = min(min_height, 1 / norm2(hinv(i, :)))
         end do
         cell%unique_image_sq = (min_height / 2)**2
+        if (cell%kind == CELL_TRICLINIC) call find_useful_shifts(cell)
     end function make_cell
+
+    ! A displacement rounded into the cell is d = h s with s in [-1/2, 1/2]^3.
+    ! The image d + v, v = h t, is shorter iff s . (G t) < -(t . G t) / 2 with
+    ! G = h^T h; over that cube s . (G t) reaches -sum(|G t|) / 2, so v can
+    ! only help when sum(|G t|) > t . G t. Trying just those v (a handful for
+    ! a reduced cell) gives the same minimum as searching all 26 neighbours.
+    ! Borderline vectors are kept: an extra candidate never changes the minimum.
+    pure subroutine find_useful_shifts(cell)
+        type(periodic_cell), intent(inout) :: cell
+        real(dp) :: metric(3, 3), gt(3)
+        integer :: i, j, k
+
+        metric = matmul(transpose(cell%h), cell%h)
+        cell%n_shifts = 0
+        do k = -1, 1
+            do j = -1, 1
+                do i = -1, 1
+                    if (i == 0 .and. j == 0 .and. k == 0) cycle
+                    gt = matmul(metric, real([i, j, k], dp))
+                    if (sum(abs(gt)) >= (1 - 1.0e-12_dp) * dot_product(real([i, j, k], dp), gt)) then
+                        cell%n_shifts = cell%n_shifts + 1
+                        cell%shifts(:, cell%n_shifts) = matmul(cell%h, real([i, j, k], dp))
+                    end if
+                end do
+            end do
+        end do
+    end subroutine find_useful_shifts
 
     ! Nearest integer of any finite x.
     elemental function round_nearest(x) result(r)
@@ -108,13 +140,13 @@ contains
 
     ! Triclinic minimum image: round the fractional displacement into the cell,
     ! which is exact whenever the result is shorter than half the smallest
-    ! height; otherwise search the 26 neighbouring images as well (rounding
+    ! height; otherwise also try the useful neighbouring images (rounding
     ! alone picks the wrong image for ~29% of pairs in a rhombic dodecahedron).
     pure subroutine minimum_image_triclinic(cell, d)
         type(periodic_cell), intent(in) :: cell
         real(dp), intent(inout) :: d(3)
         real(dp) :: s(3), best(3), trial(3), best_sq, trial_sq
-        integer :: i, j, k
+        integer :: k
 
         s = matmul(cell%hinv, d)
         s = s - round_nearest(s)
@@ -122,18 +154,13 @@ contains
         best_sq = sum(d**2)
         if (best_sq <= cell%unique_image_sq) return
         best = d
-        do k = -1, 1
-            do j = -1, 1
-                do i = -1, 1
-                    if (i == 0 .and. j == 0 .and. k == 0) cycle
-                    trial = d + i * cell%h(:, 1) + j * cell%h(:, 2) + k * cell%h(:, 3)
-                    trial_sq = sum(trial**2)
-                    if (trial_sq < best_sq) then
-                        best_sq = trial_sq
-                        best = trial
-                    end if
-                end do
-            end do
+        do k = 1, cell%n_shifts
+            trial = d + cell%shifts(:, k)
+            trial_sq = sum(trial**2)
+            if (trial_sq < best_sq) then
+                best_sq = trial_sq
+                best = trial
+            end if
         end do
         d = best
     end subroutine minimum_image_triclinic
