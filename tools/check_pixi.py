@@ -53,6 +53,8 @@ MODULE_PACKAGES = {
 # Executables whose conda package has another name (by default an executable comes
 # from the package of the same name: ruff, rattler-build, conda-smithy, ...).
 EXECUTABLE_PACKAGES = {"python3": "python"}
+# Commands built into deno_task_shell, the shell of pixi tasks, on every platform.
+SHELL_BUILTINS = {"cat", "cd", "cp", "echo", "exit", "export", "mkdir", "mv", "pwd", "rm", "unset"}
 # Tokens separating the commands of a deno_task_shell line.
 OPERATORS = {"&&", "||", ";", "|", "|&"}
 # pyproject.toml's optional-dependency groups and the pixi features that carry them.
@@ -221,7 +223,9 @@ def command_problems(argv: tuple[str, ...], provided: set[str], repo_root: Path)
     if program.startswith("./"):
         if not (repo_root / program).is_file():
             problems.append(f"program {program!r} does not exist")
-    elif EXECUTABLE_PACKAGES.get(program, program) not in provided:
+    elif (
+        program not in SHELL_BUILTINS and EXECUTABLE_PACKAGES.get(program, program) not in provided
+    ):
         problems.append(f"executable {program!r} comes from no package of the environment")
     if program in ("python", "python3"):
         problems += _python_problems(args, provided, repo_root)

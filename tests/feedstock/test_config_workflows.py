@@ -161,6 +161,9 @@ def test_ci_builds_conda_packages_like_maintainers() -> None:
     assert "pinning" in ci[0]
     assert local[0] == "$CONDA_PREFIX/conda_build_config.yaml"
     assert ci[1:] == local[1:] == ["recipe/conda_build_config.yaml"]
+    # recipe.yaml's version comes from CHEMLIB_VERSION, which both must set
+    assert "export CHEMLIB_VERSION=$(cat VERSION)" in task
+    assert "CHEMLIB_VERSION" in step["env"]
 
 
 def test_workflow_matrices_are_read_from_the_variant_file() -> None:
