@@ -8,12 +8,17 @@ edited copies, that each kind of drift is caught.
 from __future__ import annotations
 
 import copy
+import json
+import shlex
+import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PINNING = REPO_ROOT.parent / "shared" / "reference" / "conda-forge-pinning-conda_build_config.yaml"
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 
 import check_pixi  # noqa: E402
@@ -114,3 +119,66 @@ def test_command_line_fails_on_a_broken_manifest(tmp_path: Path) -> None:
     text = (REPO_ROOT / "pixi.toml").read_text()
     broken.write_text(text.replace('cmd = "python benchmarks/run.py"', 'cmd = "python run.py"'))
     assert check_pixi.main([str(broken)]) == 1
+
+
+def _build_conda_arguments(manifest: dict, pinning_prefix: Path) -> dict:
+    """The rattler-build options of the build-conda task, $CONDA_PREFIX replaced."""
+    cmd = manifest["feature"]["conda"]["tasks"]["build-conda"]["cmd"]
+    argv = shlex.split(cmd.replace("$CONDA_PREFIX", str(pinning_prefix)))
+    options = argv[argv.index("rattler-build") + 2 :]  # after `rattler-build build`
+    values = {"--recipe": [], "--variant-config": [], "--output-dir": []}
+    for flag, value in zip(options[::2], options[1::2], strict=True):
+        values[flag].append(value)
+    (recipe,), (output,) = values["--recipe"], values["--output-dir"]
+    return {"recipe": recipe, "variant_config": values["--variant-config"], "output": output}
+
+
+def _render(arguments: dict, platform: str, capfd: pytest.CaptureFixture[str]) -> list[str]:
+    """Pythons of the variants rattler-build renders (CLI code path, --render-only)."""
+    from rattler_build import cli_api
+
+    with warnings.catch_warnings():
+        # build_recipes is the code path of the `rattler-build build` command line,
+        # which is what the task runs; its Python wrapper is marked deprecated.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cli_api.build_recipes(
+            [arguments["recipe"]],
+            target_platform=platform,
+            variant_config=arguments["variant_config"],
+            render_only=True,
+            output_dir=arguments["output"],
+        )
+    rendered = json.loads(capfd.readouterr().out)
+    return sorted(v["build_configuration"]["variant"]["python"] for v in rendered)
+
+
+@pytest.fixture
+def build_conda(manifest: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The build-conda task's arguments, with conda-forge's pinning installed as pixi would."""
+    pytest.importorskip("rattler_build", reason="py-rattler-build (tools/requirements.txt)")
+    if not PINNING.is_file():
+        pytest.skip(f"{PINNING} is absent: the pinning lives in the shared/ folder")
+    # conda-forge-pinning installs $CONDA_PREFIX/conda_build_config.yaml; that file
+    # name is what makes rattler-build read it as a conda-build config (selectors).
+    shutil.copy(PINNING, tmp_path / "conda_build_config.yaml")
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setenv("CHEMLIB_VERSION", (REPO_ROOT / "VERSION").read_text().strip())
+    arguments = _build_conda_arguments(manifest, tmp_path)
+    arguments["output"] = str(tmp_path / "output")
+    return arguments
+
+
+def test_build_conda_renders_the_matrix_on_every_platform(
+    manifest: dict, build_conda: dict, capfd: pytest.CaptureFixture[str]
+) -> None:
+    expected = sorted(v.python_spec for v in load_variants())
+    for platform in manifest["workspace"]["platforms"]:
+        assert _render(build_conda, platform, capfd) == expected, platform
+
+
+def test_render_check_notices_a_task_without_the_matrix_file(
+    build_conda: dict, capfd: pytest.CaptureFixture[str]
+) -> None:
+    build_conda["variant_config"] = build_conda["variant_config"][:1]  # pinning only
+    pythons = _render(build_conda, "linux-64", capfd)
+    assert pythons != sorted(v.python_spec for v in load_variants())
