@@ -18,7 +18,12 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PINNING = REPO_ROOT.parent / "shared" / "reference" / "conda-forge-pinning-conda_build_config.yaml"
+# conda-forge's global pinning: the copy in ../shared on this project's machines, or
+# the conda-forge-pinning package of the pixi lint environment (CI on GitHub).
+PINNINGS = [
+    REPO_ROOT.parent / "shared" / "reference" / "conda-forge-pinning-conda_build_config.yaml",
+    Path(sys.prefix) / "conda_build_config.yaml",
+]
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 
 import check_pixi  # noqa: E402
@@ -155,12 +160,15 @@ def _render(arguments: dict, platform: str, capfd: pytest.CaptureFixture[str]) -
 @pytest.fixture
 def build_conda(manifest: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     """The build-conda task's arguments, with conda-forge's pinning installed as pixi would."""
-    pytest.importorskip("rattler_build", reason="py-rattler-build (tools/requirements.txt)")
-    if not PINNING.is_file():
-        pytest.skip(f"{PINNING} is absent: the pinning lives in the shared/ folder")
+    pytest.importorskip(
+        "rattler_build", reason="py-rattler-build is not installed (tools/requirements.txt)"
+    )
+    pinning = next((p for p in PINNINGS if p.is_file()), None)
+    if pinning is None:
+        pytest.skip(f"no conda-forge pinning: neither of {[str(p) for p in PINNINGS]}")
     # conda-forge-pinning installs $CONDA_PREFIX/conda_build_config.yaml; that file
     # name is what makes rattler-build read it as a conda-build config (selectors).
-    shutil.copy(PINNING, tmp_path / "conda_build_config.yaml")
+    shutil.copy(pinning, tmp_path / "conda_build_config.yaml")
     monkeypatch.chdir(REPO_ROOT)
     monkeypatch.setenv("CHEMLIB_VERSION", (REPO_ROOT / "VERSION").read_text().strip())
     arguments = _build_conda_arguments(manifest, tmp_path)
