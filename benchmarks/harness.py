@@ -1,0 +1,147 @@
+"""Timing harness: every implementation of a case runs on the same inputs, in
+the same process and run; chemlib's speed is reported as ratios against its
+peers, never as absolute thresholds.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CHEMLIB = "chemlib"
+
+
+@dataclass
+class Case:
+    """One benchmark: a kernel on fixed inputs, run by chemlib and its peers."""
+
+    kernel: str  # the chemlib function, e.g. "distance_array"
+    name: str  # what is measured, e.g. "5000x5000, orthorhombic"
+    implementations: dict[str, Callable[[], object]]  # label -> zero-argument call
+    # (chemlib result, peer result) -> None if they agree, else what differs
+    check: Callable[[object, object], str | None] | None = None
+    series: str | None = None  # scaling curves: cases of one series share it
+    size: int | None = None  # problem size on the scaling curve
+
+
+@dataclass
+class Timing:
+    """Timings of one implementation of a case."""
+
+    label: str
+    median_s: float
+    q1_s: float
+    q3_s: float
+    repeats: int
+    peak_mb: float | None
+    error: str | None = None  # the implementation failed: no timing
+    note: str | None = None  # it ran, but its output differs from chemlib's
+
+
+@dataclass
+class Result:
+    """All timings of a case, chemlib first."""
+
+    case: Case
+    timings: list[Timing] = field(default_factory=list)
+
+    def ratio(self, label: str) -> float | None:
+        """Peer time / chemlib time (> 1: chemlib is faster)."""
+        times = {t.label: t.median_s for t in self.timings if t.error is None}
+        if CHEMLIB not in times or label not in times:
+            return None
+        return times[label] / times[CHEMLIB]
+
+
+def available(module: str) -> bool:
+    """Is an optional peer importable here?"""
+    return importlib.util.find_spec(module) is not None
+
+
+_STATUS = Path("/proc/self/status")
+_CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
+def _status_kb(key: str) -> int:
+    for line in _STATUS.read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
+def peak_memory_mb(call: Callable[[], object]) -> float | None:
+    """Peak resident memory one call adds, in MB (Linux: resets VmHWM first)."""
+    try:
+        gc.collect()
+        _CLEAR_REFS.write_text("5")  # reset the high-water mark to the current RSS
+        baseline = _status_kb("VmRSS")
+        result = call()
+        peak = _status_kb("VmHWM")
+        del result
+        return max(peak - baseline, 0) / 1024
+    except OSError:
+        return None
+
+
+def time_call(call: Callable[[], object], min_seconds: float, min_repeats: int) -> list[float]:
+    """Warm up, then repeat until both min_seconds and min_repeats are reached."""
+    call()  # warm-up: first-touch pages, lazy imports, thread pools
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < min_repeats or time.perf_counter() - start < min_seconds:
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+        if len(times) >= 200:
+            break
+    return times
+
+
+def run_case(
+    case: Case, min_seconds: float, min_repeats: int, progress: Callable[[str], None]
+) -> Result:
+    """Time every implementation of the case; peers whose output disagrees are flagged."""
+    result = Result(case)
+    reference = case.implementations[CHEMLIB]()
+    for label, call in case.implementations.items():
+        progress(f"  {case.kernel} [{case.name}] {label} ...")
+        try:
+            note = None
+            if case.check is not None and label != CHEMLIB:
+                note = case.check(reference, call())
+            times = time_call(call, min_seconds, min_repeats)
+            q1, _, q3 = statistics.quantiles(times, n=4) if len(times) > 1 else (times[0],) * 3
+            median = statistics.median(times)
+            peak = peak_memory_mb(call)
+            result.timings.append(Timing(label, median, q1, q3, len(times), peak, note=note))
+        except Exception as error:  # a peer that fails is reported, not fatal
+            result.timings.append(Timing(label, np.nan, np.nan, np.nan, 0, None, repr(error)[:200]))
+    return result
+
+
+def same_values(atol: float) -> Callable[[object, object], str | None]:
+    """Check for peers returning the same array: say how many values differ by more than atol."""
+
+    def check(ours: object, theirs: object) -> str | None:
+        ours_array = np.asarray(ours[0] if isinstance(ours, tuple) else ours, dtype=float)
+        theirs_array = np.asarray(theirs, dtype=float).reshape(ours_array.shape)
+        wrong = np.abs(theirs_array - ours_array) > atol
+        if not wrong.any():
+            return None
+        largest = np.abs(theirs_array - ours_array).max()
+        return f"{wrong.mean():.2%} of values differ by > {atol:g} (max {largest:.3g})"
+
+    return check
+
+
+def same_pair_count(ours: object, theirs: object) -> str | None:
+    """Check for neighbour searches: the number of pairs found must match."""
+    count = len(ours[0] if isinstance(ours, tuple) else ours)
+    return None if count == theirs else f"found {theirs} pairs, chemlib {count}"
