@@ -1,0 +1,137 @@
+"""Build chemlib-kernels for the variant matrix, publish it to output/, install it, test it.
+
+The main job behind ``bash tools/build-conda.sh``:
+
+1. pick the channels: conda-forge when reachable, else the offline host channel
+   (``tools/host_channel.py``) with its own pinning;
+2. build recipe/recipe.yaml for every variant of recipe/conda_build_config.yaml
+   (or the chosen ones) with py-rattler-build into ``output/``, an indexed
+   channel, running the recipe's tests after each build;
+3. for each package, create fresh environments from ``output/`` plus those
+   channels with py-rattler, as ``conda install -c file://.../output
+   chemlib-kernels`` would: oldest NumPy with netlib BLAS, newest NumPy with
+   OpenBLAS; run the kernel tests, the linkage report and ``show_config()``;
+4. print a table: variant, build time, package size, tests passed.
+
+Command line::
+
+    python tools/conda_build.py [--variants py311,py312] [--channel auto|host|conda-forge]
+                                [--output DIR] [--no-recipe-tests] [--no-env-tests]
+                                [--pytest-args "-m 'not slow'"]
+
+Exit status 1 when any variant failed; its logs stay in ``output/logs/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import sys
+from pathlib import Path
+
+from rattler.index import index_fs
+
+from condajob.build import build_variants
+from condajob.channels import select_channels
+from condajob.recipe import REPO_ROOT
+from condajob.report import table, write_summary
+from condajob.testenvs import TEST_ENVS, EnvOutcome, test_in_env
+from hostchannel.lock import project_requirements
+from variants import Variant, load_variants
+
+CACHE = REPO_ROOT / ".cache"
+OUTPUT = REPO_ROOT / "output"
+
+
+def choose_variants(requested: str | None) -> list[Variant]:
+    """Return the matrix variants named by ``--variants`` (tags such as ``py312``), or all."""
+    variants = load_variants()
+    if not requested:
+        return variants
+    by_tag = {v.tag: v for v in variants}
+    tags = [t.strip() for t in requested.split(",") if t.strip()]
+    unknown = [t for t in tags if t not in by_tag]
+    if unknown:
+        raise SystemExit(
+            f"--variants: unknown {', '.join(unknown)}; the matrix has {', '.join(by_tag)}"
+        )
+    return [by_tag[t] for t in tags]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--variants", help="comma-separated variant tags (default: the whole matrix)"
+    )
+    parser.add_argument("--channel", default="auto", choices=("auto", "host", "conda-forge"))
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="output channel directory")
+    parser.add_argument("--no-recipe-tests", action="store_true", help="skip the recipe's tests")
+    parser.add_argument(
+        "--no-env-tests", action="store_true", help="skip the fresh-environment tests"
+    )
+    parser.add_argument(
+        "--pytest-args", default="", help="extra pytest arguments for the kernel tests"
+    )
+    args = parser.parse_args(argv)
+
+    variants = choose_variants(args.variants)
+    channels = select_channels(args.channel, CACHE)
+    print(
+        f"building against {channels.kind}: {', '.join(channels.urls)}; pinning {channels.pinning}"
+    )
+    buildable = []
+    for variant in variants:
+        if reason := channels.skip_reason(variant.python):
+            print(f"[{variant.tag}] skipped: {reason}")
+        else:
+            buildable.append(variant)
+    if not buildable:
+        raise SystemExit("no variant can be built here")
+
+    output = args.output.resolve()
+    logs = output / "logs"
+    builds = build_variants(
+        buildable, channels, output, logs, recipe_tests=not args.no_recipe_tests
+    )
+    asyncio.run(index_fs(output, write_shards=False))
+    print(f"output channel: {output.as_uri()}")
+
+    tests: dict[str, list[EnvOutcome]] = {}
+    if not args.no_env_tests:
+        floor = project_requirements()[1]
+        env_channels = [output.as_uri(), *channels.urls]
+        for build in builds:
+            if build.package is None:
+                continue
+            for env in TEST_ENVS:
+                print(
+                    f"[{build.variant.tag}] testing in a fresh environment: {env.label}", flush=True
+                )
+                outcome = test_in_env(
+                    build.package, build.variant, env, env_channels, floor,
+                    CACHE / "conda-envs", logs, shlex.split(args.pytest_args),
+                )  # fmt: skip
+                tests.setdefault(build.variant.tag, []).append(outcome)
+                status = "ok" if outcome.ok else f"FAILED: {outcome.error}"
+                print(
+                    f"[{build.variant.tag}]   numpy {outcome.numpy}, {outcome.passed} passed, "
+                    f"BLAS from {outcome.blas}: {status}",
+                    flush=True,
+                )
+
+    write_summary(output / "summary.json", builds, tests)
+    print()
+    print(table(builds, tests))
+    failed = [b.variant.tag for b in builds if b.error] + [
+        tag for tag, outcomes in tests.items() if not all(o.ok for o in outcomes)
+    ]
+    if failed:
+        print(f"\nFAILED: {', '.join(sorted(set(failed)))} (logs in {logs})")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The closing table of the build job, and the same data as output/summary.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .build import BuildOutcome
+from .testenvs import TEST_ENVS, EnvOutcome
+
+
+def _cell(outcome: EnvOutcome | None) -> str:
+    if outcome is None:
+        return "-"
+    if outcome.error and not outcome.passed:
+        return "FAILED"
+    state = f"{outcome.passed} passed" + (f", {outcome.failed} failed" if outcome.failed else "")
+    return f"numpy {outcome.numpy}: {state}{'' if outcome.ok else ' FAILED'}"
+
+
+def _recipe_tests(build: BuildOutcome) -> str:
+    if build.package is None:
+        return "-"
+    if build.test_seconds is None:
+        return "not run"
+    return f"{'FAILED' if build.error else 'passed'} ({build.test_seconds:.0f}s)"
+
+
+def table(builds: list[BuildOutcome], tests: dict[str, list[EnvOutcome]]) -> str:
+    """One row per variant: build time, package size, recipe tests, the two test environments."""
+    header = ["variant", "build", ".conda", "recipe tests", *(env.label for env in TEST_ENVS)]
+    rows = [header]
+    for build in builds:
+        tag = build.variant.tag
+        by_env = {o.env.label: o for o in tests.get(tag, [])}
+        built = build.package is not None
+        rows.append(
+            [
+                tag,
+                f"{build.seconds:.0f}s" if built else "FAILED",
+                f"{build.package.stat().st_size / 1024:.0f} KiB" if built else "-",
+                _recipe_tests(build),
+                *(_cell(by_env.get(env.label)) for env in TEST_ENVS),
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def write_summary(
+    path: Path, builds: list[BuildOutcome], tests: dict[str, list[EnvOutcome]]
+) -> None:
+    """Machine-readable summary (tests and tools/readme_numbers.py read it)."""
+    summary = []
+    for build in builds:
+        tag = build.variant.tag
+        summary.append(
+            {
+                "variant": tag,
+                "python": build.variant.python,
+                "package": build.package.name if build.package else None,
+                "size_bytes": build.package.stat().st_size if build.package else None,
+                "build_seconds": round(build.seconds, 1),
+                "recipe_test_seconds": build.test_seconds and round(build.test_seconds, 1),
+                "error": build.error,
+                "log": str(build.log),
+                "environments": [
+                    {
+                        "label": o.env.label,
+                        "numpy": o.numpy,
+                        "blas": o.blas,
+                        "passed": o.passed,
+                        "failed": o.failed,
+                        "error": o.error,
+                    }
+                    for o in tests.get(tag, [])
+                ],
+            }
+        )
+    path.write_text(json.dumps(summary, indent=1) + "\n")

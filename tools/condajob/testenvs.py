@@ -1,0 +1,122 @@
+"""Install a built package into fresh environments and run the kernel tests there.
+
+Two environments per package cover both ends of the NumPy range the package
+claims and both BLAS implementations: the oldest NumPy with reference netlib
+BLAS, the newest NumPy with OpenBLAS. In each, the kernel suite runs from the
+source tree against the installed package, then the linkage report and
+``chemlib.show_config()`` record which BLAS the process really loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rattler_build import Package
+
+from variants import Variant
+
+from .envs import create_env, numpy_range, run_in_env
+from .recipe import REPO_ROOT
+
+LINKAGE_REPORT = REPO_ROOT / "tools" / "linkage_report.py"
+KERNEL_TESTS = "tests/kernels"
+TEST_REQUIREMENTS = ("pytest", "hypothesis", "scipy")
+
+
+@dataclass(frozen=True)
+class TestEnv:
+    """One kind of test environment."""
+
+    label: str
+    numpy_end: str  # "oldest" | "newest"
+    blas: str  # build-string suffix of the libblas implementation
+
+
+TEST_ENVS = (
+    TestEnv("numpy-oldest/netlib", "oldest", "netlib"),
+    TestEnv("numpy-newest/openblas", "newest", "openblas"),
+)
+
+
+@dataclass
+class EnvOutcome:
+    """What happened in one test environment."""
+
+    env: TestEnv
+    numpy: str | None = None
+    passed: int = 0
+    failed: int = 0
+    blas: str | None = None  # the package that provided the loaded libblas.so.3
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Tests passed and the environment used the BLAS it asked for."""
+        return self.error is None
+
+
+def _pytest_counts(output: str) -> tuple[int, int]:
+    counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (passed|failed|error)", output)}
+    return counts.get("passed", 0), counts.get("failed", 0) + counts.get("error", 0)
+
+
+def _loaded_blas(report: dict) -> str | None:
+    owners = {dep["owner"] for dep in report["loaded"] if dep["needed"] == "libblas.so.3"}
+    return owners.pop() if len(owners) == 1 else None
+
+
+def test_in_env(
+    package: Path,
+    variant: Variant,
+    env: TestEnv,
+    channels: list[str],
+    numpy_floor: str,
+    work: Path,
+    logs: Path,
+    pytest_args: list[str],
+) -> EnvOutcome:
+    """Create one fresh environment for ``package`` and check it; never raises for test failures."""
+    outcome = EnvOutcome(env)
+    name = f"{variant.tag}-{env.label.replace('/', '-')}"
+    log, prefix, cache = logs / f"{name}.log", work / name, work / "rattler"
+    built = Package.from_file(package)
+    try:
+        oldest, newest = numpy_range(channels, variant.python, numpy_floor, cache)
+        outcome.numpy = oldest if env.numpy_end == "oldest" else newest
+        specs = [
+            f"{built.name} =={built.version} {built.build_string}",
+            f"numpy =={outcome.numpy}",
+            f"libblas * *{env.blas}",
+            *TEST_REQUIREMENTS,
+            *(("patchelf",) if sys.platform == "linux" else ()),
+        ]
+        installed = create_env(prefix, channels, specs, cache)
+    except Exception as exc:  # a query, solve or install error belongs to this variant only
+        outcome.error = f"environment: {exc}"
+        log.write_text(outcome.error + "\n")
+        return outcome
+    log.write_text("installed:\n  " + "\n  ".join(installed) + "\n\n")
+    python = str(prefix / "bin" / "python")
+    tests = run_in_env(
+        prefix, [python, "-m", "pytest", KERNEL_TESTS, "-p", "no:cacheprovider", *pytest_args], log
+    )
+    outcome.passed, outcome.failed = _pytest_counts(tests.stdout)
+    run_in_env(prefix, [python, "-c", "import chemlib; chemlib.show_config()"], log)
+    linkage = run_in_env(
+        prefix, [python, str(LINKAGE_REPORT), "--prefix", str(prefix), "--json"], log
+    )
+    report = json.loads(linkage.stdout) if linkage.stdout.lstrip().startswith("{") else None
+    outcome.blas = _loaded_blas(report) if report else None
+    if tests.returncode:
+        outcome.error = f"kernel tests failed ({outcome.failed} failed)"
+    elif report is None or report["problems"]:
+        outcome.error = (
+            f"linkage report: {report['problems'] if report else linkage.stderr.strip()}"
+        )
+    elif not (outcome.blas or "").endswith(env.blas):
+        outcome.error = f"asked for libblas *{env.blas}, libblas.so.3 came from {outcome.blas}"
+    return outcome
