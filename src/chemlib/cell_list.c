@@ -4,17 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Cells per cutoff. Half-cutoff cells (reach 2) cut the volume searched
+ * around each point from 27 to 15.6 cutoff^3 at the price of more, emptier
+ * cells. */
+#define REACH 2
 /* Cap on the number of cells, relative to the number of points: a tiny cutoff
  * in a large, sparse system must not allocate an enormous empty grid. Cells
- * only grow under the cap, so every cell stays at least one cutoff wide. */
+ * only grow under the cap, so every cell stays at least cutoff/REACH wide. */
 #define CELLS_PER_POINT 1
-#define MIN_CELL_CAP 27
-
-static int compare_int32(const void *x, const void *y)
-{
-    const int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
-    return (a > b) - (a < b);
-}
+#define MIN_CELL_CAP 125
+#define MAX_CELLS_PER_AXIS 1000000
 
 static void bounding_box(const double *coords, int64_t count, double lo[3], double hi[3])
 {
@@ -65,11 +64,39 @@ static void to_frame(const chemlib_cell *cell, const double x[3], double frame[3
     }
 }
 
+/* Distinct cells within +-reach of each cell along one axis. */
+static int fill_axis_neighbours(chemlib_grid *grid, int axis)
+{
+    const int n = grid->dims[axis], span = 2 * grid->reach + 1;
+    const int periodic = grid->cell.kind != CELL_NONE;
+    grid->axis_neighbours[axis] = malloc((size_t)n * span * sizeof(int32_t));
+    grid->axis_count[axis] = malloc((size_t)n);
+    if (grid->axis_neighbours[axis] == NULL || grid->axis_count[axis] == NULL) return -1;
+    for (int i = 0; i < n; i++) {
+        int32_t *list = grid->axis_neighbours[axis] + (size_t)span * i;
+        int count = 0;
+        for (int offset = -grid->reach; offset <= grid->reach; offset++) {
+            int j = i + offset;
+            if (periodic) {
+                j = ((j % n) + n) % n;
+            } else if (j < 0 || j >= n) {
+                continue;
+            }
+            int seen = 0;
+            for (int t = 0; t < count; t++) seen |= list[t] == j;
+            if (!seen) list[count++] = j;
+        }
+        grid->axis_count[axis][i] = (uint8_t)count;
+    }
+    return 0;
+}
+
 int chemlib_grid_init(chemlib_grid *grid, const chemlib_cell *cell, double cutoff,
                       const double *a, int64_t a_count, const double *b, int64_t b_count)
 {
     memset(grid, 0, sizeof(*grid));
     grid->cell = *cell;
+    grid->reach = REACH;
     const int64_t points = a_count + (b != NULL ? b_count : 0);
     double extent[3];
     if (cell->kind == CELL_NONE) {
@@ -84,11 +111,13 @@ int chemlib_grid_init(chemlib_grid *grid, const chemlib_cell *cell, double cutof
         for (int k = 0; k < 3; k++) extent[k] = cell->heights[k];
     }
     for (int k = 0; k < 3; k++) {
-        const double cells = floor(extent[k] / cutoff);
-        grid->dims[k] = cells < 1.0 ? 1 : (cells > 1e6 ? 1000000 : (int)cells);
+        const double cells = floor(extent[k] / cutoff * REACH);
+        grid->dims[k] = cells < 1.0 ? 1 : (cells > MAX_CELLS_PER_AXIS ? MAX_CELLS_PER_AXIS : (int)cells);
     }
-    const int64_t cap = points * CELLS_PER_POINT;
-    shrink_to_cap(grid->dims, cap < MIN_CELL_CAP ? MIN_CELL_CAP : cap);
+    int64_t cap = points * CELLS_PER_POINT;
+    if (cap < MIN_CELL_CAP) cap = MIN_CELL_CAP;
+    if (cap > INT32_MAX) cap = INT32_MAX;
+    shrink_to_cap(grid->dims, cap);
     for (int k = 0; k < 3; k++) {
         if (cell->kind == CELL_NONE) {
             grid->inv_width[k] = extent[k] > 0.0 ? grid->dims[k] / extent[k] : 0.0;
@@ -99,44 +128,10 @@ int chemlib_grid_init(chemlib_grid *grid, const chemlib_cell *cell, double cutof
         }
     }
     grid->ncells = (int64_t)grid->dims[0] * grid->dims[1] * grid->dims[2];
-    grid->neighbours = malloc((size_t)grid->ncells * 27 * sizeof(int32_t));
-    grid->neighbour_count = malloc((size_t)grid->ncells);
-    if (grid->neighbours == NULL || grid->neighbour_count == NULL) {
-        chemlib_grid_free(grid);
-        return -1;
-    }
-    const int periodic = cell->kind != CELL_NONE;
-    for (int x = 0; x < grid->dims[0]; x++) {
-        for (int y = 0; y < grid->dims[1]; y++) {
-            for (int z = 0; z < grid->dims[2]; z++) {
-                const int64_t c = ((int64_t)x * grid->dims[1] + y) * grid->dims[2] + z;
-                int32_t *list = grid->neighbours + 27 * c;
-                int count = 0;
-                for (int dx = -1; dx <= 1; dx++) {
-                    for (int dy = -1; dy <= 1; dy++) {
-                        for (int dz = -1; dz <= 1; dz++) {
-                            int n[3] = {x + dx, y + dy, z + dz};
-                            int inside = 1;
-                            for (int k = 0; k < 3; k++) {
-                                if (periodic) {
-                                    n[k] = (n[k] + grid->dims[k]) % grid->dims[k];
-                                } else if (n[k] < 0 || n[k] >= grid->dims[k]) {
-                                    inside = 0;
-                                }
-                            }
-                            if (inside) list[count++] = (int32_t)((n[0] * grid->dims[1] + n[1]) * grid->dims[2] + n[2]);
-                        }
-                    }
-                }
-                /* With fewer than three cells along an axis, offsets -1 and +1
-                 * reach the same cell: keep each neighbour once. */
-                qsort(list, (size_t)count, sizeof(int32_t), compare_int32);
-                int unique = 0;
-                for (int i = 0; i < count; i++) {
-                    if (unique == 0 || list[unique - 1] != list[i]) list[unique++] = list[i];
-                }
-                grid->neighbour_count[c] = (uint8_t)unique;
-            }
+    for (int k = 0; k < 3; k++) {
+        if (fill_axis_neighbours(grid, k) != 0) {
+            chemlib_grid_free(grid);
+            return -1;
         }
     }
     return 0;
@@ -144,10 +139,12 @@ int chemlib_grid_init(chemlib_grid *grid, const chemlib_cell *cell, double cutof
 
 void chemlib_grid_free(chemlib_grid *grid)
 {
-    free(grid->neighbours);
-    free(grid->neighbour_count);
-    grid->neighbours = NULL;
-    grid->neighbour_count = NULL;
+    for (int k = 0; k < 3; k++) {
+        free(grid->axis_neighbours[k]);
+        free(grid->axis_count[k]);
+        grid->axis_neighbours[k] = NULL;
+        grid->axis_count[k] = NULL;
+    }
 }
 
 int chemlib_bin_points(const chemlib_grid *grid, const double *coords, int64_t count,
@@ -156,14 +153,19 @@ int chemlib_bin_points(const chemlib_grid *grid, const double *coords, int64_t c
     memset(binned, 0, sizeof(*binned));
     binned->count = count;
     const size_t n = (size_t)(count > 0 ? count : 1);
-    binned->frame = malloc(3 * n * sizeof(double));
+    binned->x = malloc(n * sizeof(double));
+    binned->y = malloc(n * sizeof(double));
+    binned->z = malloc(n * sizeof(double));
     binned->index = malloc(n * sizeof(int64_t));
     binned->cell_start = calloc((size_t)grid->ncells + 1, sizeof(int64_t));
     double *frame = malloc(3 * n * sizeof(double));
     int64_t *cells = malloc(n * sizeof(int64_t));
-    if (!binned->frame || !binned->index || !binned->cell_start || !frame || !cells) {
+    int64_t *fill = malloc((size_t)grid->ncells * sizeof(int64_t));
+    if (!binned->x || !binned->y || !binned->z || !binned->index || !binned->cell_start || !frame
+        || !cells || !fill) {
         free(frame);
         free(cells);
+        free(fill);
         chemlib_binned_points_free(binned);
         return -1;
     }
@@ -174,18 +176,17 @@ int chemlib_bin_points(const chemlib_grid *grid, const double *coords, int64_t c
         cells[p] = cell_of(grid, frame + 3 * p);
         binned->cell_start[cells[p] + 1]++;
     }
-    for (int64_t c = 0; c < grid->ncells; c++) binned->cell_start[c + 1] += binned->cell_start[c];
-    int64_t *fill = malloc((size_t)grid->ncells * sizeof(int64_t));
-    if (fill == NULL) {
-        free(frame);
-        free(cells);
-        chemlib_binned_points_free(binned);
-        return -1;
+    for (int64_t c = 0; c < grid->ncells; c++) {
+        const int64_t in_cell = binned->cell_start[c + 1];
+        if (in_cell > binned->largest_cell) binned->largest_cell = in_cell;
+        binned->cell_start[c + 1] += binned->cell_start[c];
     }
     memcpy(fill, binned->cell_start, (size_t)grid->ncells * sizeof(int64_t));
     for (int64_t p = 0; p < count; p++) {
         const int64_t slot = fill[cells[p]]++;
-        memcpy(binned->frame + 3 * slot, frame + 3 * p, 3 * sizeof(double));
+        binned->x[slot] = frame[3 * p];
+        binned->y[slot] = frame[3 * p + 1];
+        binned->z[slot] = frame[3 * p + 2];
         binned->index[slot] = p;
     }
     free(fill);
@@ -196,10 +197,10 @@ int chemlib_bin_points(const chemlib_grid *grid, const double *coords, int64_t c
 
 void chemlib_binned_points_free(chemlib_binned_points *binned)
 {
-    free(binned->frame);
+    free(binned->x);
+    free(binned->y);
+    free(binned->z);
     free(binned->index);
     free(binned->cell_start);
-    binned->frame = NULL;
-    binned->index = NULL;
-    binned->cell_start = NULL;
+    memset(binned, 0, sizeof(*binned));
 }

@@ -118,15 +118,24 @@ static PyObject *capped_pairs(PyObject *Py_UNUSED(module), PyObject *args)
          * rounded distance d itself in collect_pair. */
         const double cutoff_sq = max_cutoff * max_cutoff * (1.0 + 1e-12);
         const chemlib_binned_points *second = b != NULL ? &binned_b : &binned_a;
-#pragma omp parallel for schedule(dynamic, 1) if (a_count + b_count >= CHEMLIB_MIN_PARALLEL_POINTS)
-        for (int64_t chunk = 0; chunk < nchunks; chunk++) {
-            pair_buffer *buffer = &buffers[chunk];
-            buffer->max_cutoff = max_cutoff;
-            buffer->min_cutoff = min_cutoff;
-            buffer->keep_distances = return_distances;
-            const int64_t end = (chunk + 1) * CELLS_PER_CHUNK;
-            chemlib_visit_pairs(&grid, &binned_a, second, cutoff_sq, chunk * CELLS_PER_CHUNK,
-                                end < grid.ncells ? end : grid.ncells, collect_pair, buffer);
+#pragma omp parallel if (a_count + b_count >= CHEMLIB_MIN_PARALLEL_POINTS)
+        {
+            double *scratch = malloc((size_t)(second->largest_cell + 1) * sizeof(double));
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t chunk = 0; chunk < nchunks; chunk++) {
+                pair_buffer *buffer = &buffers[chunk];
+                buffer->max_cutoff = max_cutoff;
+                buffer->min_cutoff = min_cutoff;
+                buffer->keep_distances = return_distances;
+                if (scratch == NULL) {
+                    buffer->out_of_memory = 1;
+                    continue;
+                }
+                const int64_t end = (chunk + 1) * CELLS_PER_CHUNK;
+                chemlib_visit_pairs(&grid, &binned_a, second, cutoff_sq, chunk * CELLS_PER_CHUNK,
+                                    end < grid.ncells ? end : grid.ncells, scratch, collect_pair, buffer);
+            }
+            free(scratch);
         }
         for (int64_t chunk = 0; chunk < nchunks; chunk++) failed |= buffers[chunk].out_of_memory;
     }

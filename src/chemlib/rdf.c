@@ -104,17 +104,19 @@ static PyObject *pair_histogram(PyObject *Py_UNUSED(module), PyObject *args)
 #pragma omp parallel if (a_count + b_count >= CHEMLIB_MIN_PARALLEL_POINTS)
         {
             histogram local = {edge, nbins, nbins / (rmax - edge[0]), calloc((size_t)nbins, sizeof(int64_t))};
-            if (local.counts == NULL) {
+            double *scratch = malloc((size_t)(second->largest_cell + 1) * sizeof(double));
+            if (local.counts == NULL || scratch == NULL) {
 #pragma omp critical(chemlib_rdf_failed)
                 failed = 1;
             }
 #pragma omp for schedule(dynamic, 1)
             for (int64_t chunk = 0; chunk < nchunks; chunk++) {
-                if (local.counts == NULL) continue;
+                if (local.counts == NULL || scratch == NULL) continue;
                 const int64_t end = (chunk + 1) * CELLS_PER_CHUNK;
                 chemlib_visit_pairs(&grid, &binned_a, second, cutoff_sq, chunk * CELLS_PER_CHUNK,
-                                    end < grid.ncells ? end : grid.ncells, bin_pair, &local);
+                                    end < grid.ncells ? end : grid.ncells, scratch, bin_pair, &local);
             }
+            free(scratch);
             if (local.counts != NULL) {
 #pragma omp critical(chemlib_rdf_sum)
                 for (int64_t bin = 0; bin < nbins; bin++) total[bin] += local.counts[bin];
