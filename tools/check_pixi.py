@@ -57,8 +57,9 @@ EXECUTABLE_PACKAGES = {"python3": "python"}
 SHELL_BUILTINS = {"cat", "cd", "cp", "echo", "exit", "export", "mkdir", "mv", "pwd", "rm", "unset"}
 # Tokens separating the commands of a deno_task_shell line.
 OPERATORS = {"&&", "||", ";", "|", "|&"}
-# pyproject.toml's optional-dependency groups and the pixi features that carry them.
-EXTRA_FEATURES = {"test": "test", "bench": "bench"}
+# pyproject.toml's optional-dependency groups, each carried by the pixi feature of
+# the same name.
+EXTRAS = ("test", "bench")
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,11 @@ def environments(manifest: dict) -> dict[str, list[str]]:
 
 
 def packages(manifest: dict, environment: str) -> set[str]:
-    """Names of the conda and PyPI packages the features of ``environment`` ask for."""
+    """Names of the conda and PyPI packages the features of ``environment`` ask for.
+
+    Platform-specific dependencies count on every platform: a task that needs one
+    on another platform is not told apart (no task here does).
+    """
     features = _features(manifest)
     names = set()
     for feature in environments(manifest)[environment]:
@@ -353,10 +358,7 @@ def dependency_problems(manifest: dict, pyproject: dict | None = None) -> list[s
     groups = {
         "build": pyproject["build-system"]["requires"],
         "run": pyproject["project"]["dependencies"],
-    } | {
-        feature: pyproject["project"]["optional-dependencies"][extra]
-        for extra, feature in EXTRA_FEATURES.items()
-    }
+    } | {extra: pyproject["project"]["optional-dependencies"][extra] for extra in EXTRAS}
     problems = []
     for feature, requirements in groups.items():
         have = {
