@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 PACKAGE = "chemlib-kernels"
+EXTENSION = re.compile(r"\.(cpython-[^./]+|abi3)\.so$")
 IMPORT_NAME = "chemlib"
 REQUIRED = ("libblas.so.3", "liblapack.so.3", "libgfortran.so.5")
 # glibc and the loader come from the system (the sysroot's run_export pins __glibc).
@@ -180,14 +182,18 @@ def _loaded(prefix: Path, owners: dict[str, str]) -> list[Dependency]:
     return loaded
 
 
-def analyse(prefix: Path) -> Report:
-    """Build the linkage report of the package installed in ``prefix``."""
+def analyse(prefix: Path, import_package: bool = True) -> Report:
+    """Build the linkage report of the package installed in ``prefix``.
+
+    ``import_package=False`` skips importing it with the environment's python
+    (the static part alone, for a prefix without a working interpreter).
+    """
     prefix = prefix.resolve()
     owners, files = _owners(prefix)
     if PACKAGE not in files:
         raise SystemExit(f"{PACKAGE} is not installed in {prefix} (no conda-meta record)")
     shared = [f for f in files[PACKAGE] if ".so" in Path(f).name and _is_elf(prefix / f)]
-    extensions = [f for f in shared if "/site-packages/" in f and Path(f).name.endswith(".so")]
+    extensions = [f for f in shared if "/site-packages/" in f and EXTENSION.search(f)]
     bundled = sorted(set(shared) - set(extensions))
     modules, problems = [], []
     for ext in sorted(extensions):
@@ -207,7 +213,8 @@ def analyse(prefix: Path) -> Report:
     problems += [f"the package bundles {lib}" for lib in bundled]
     if not extensions:
         problems.append(f"{PACKAGE} has no extension modules in {prefix}")
-    return Report(str(prefix), modules, bundled, _loaded(prefix, owners), problems)
+    loaded = _loaded(prefix, owners) if import_package else []
+    return Report(str(prefix), modules, bundled, loaded, problems)
 
 
 def _short(path: str | None, prefix: str) -> str:
