@@ -1,0 +1,110 @@
+"""The host channel as built: every package a marked shim, both BLAS builds, NumPy ends, pinning.
+
+Marked ``conda``: the session fixture builds the channel (minutes from a cold
+cache, seconds from a warm one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import json
+import time
+
+import pytest
+import yaml
+from rattler.package_streaming import PackageArchive
+
+from hostchannel.lock import read_lock
+
+pytestmark = pytest.mark.conda
+
+
+def _repodata(channel) -> dict[str, dict]:
+    records = {}
+    for subdir in ("linux-64", "noarch"):
+        data = json.loads((channel.path / subdir / "repodata.json").read_text())
+        for filename, record in {**data["packages"], **data["packages.conda"]}.items():
+            records[f"{subdir}/{filename}"] = record
+    return records
+
+
+def _by_name(records: dict[str, dict], name: str) -> list[dict]:
+    return [r for r in records.values() if r["name"] == name]
+
+
+def test_every_package_is_an_external_shim_saying_what_it_wraps(host_channel) -> None:
+    records = _repodata(host_channel)
+    assert {path.split("/")[0] for path in records} == {"linux-64", "noarch"}
+
+    async def abouts() -> list:
+        return [
+            await (await PackageArchive.from_path(host_channel.path / p)).about_json()
+            for p in records
+        ]
+
+    for path, about in zip(records, asyncio.run(abouts()), strict=True):
+        assert records[path]["build"].startswith("external_"), path
+        assert about.summary, path
+        assert about.license, path
+
+
+def test_blas_lapack_cblas_come_in_two_implementations(host_channel) -> None:
+    records = _repodata(host_channel)
+    for name in ("libblas", "libcblas", "liblapack"):
+        builds = sorted(r["build"] for r in _by_name(records, name))
+        assert builds == ["external_netlib", "external_openblas"], (name, builds)
+    openblas = next(r for r in _by_name(records, "libblas") if r["build"].endswith("openblas"))
+    assert any(d.startswith("libopenblas ") for d in openblas["depends"])
+    # the three never mix implementations
+    assert "liblapack ==3.9.0 *openblas" in openblas["constrains"]
+
+
+def test_numpy_oldest_and_newest_per_python_with_run_exports(host_channel) -> None:
+    records = _repodata(host_channel)
+    lock = read_lock()
+    for python in host_channel.pythons:
+        versions = sorted(
+            r["version"] for r in _by_name(records, "numpy") if f"python {python}.*" in r["depends"]
+        )
+        assert set(versions) == set(lock.numpy[python].values()), (python, versions)
+    for name in ("scipy", "pytest", "hypothesis", "threadpoolctl", "meson-python", "pip", "ninja"):
+        assert _by_name(records, name), f"{name} missing"
+
+
+def test_python_shims_match_the_matrix_build_strings(host_channel) -> None:
+    records = _repodata(host_channel)
+    for interpreter in host_channel.interpreters:
+        version_glob, build_glob = interpreter.variant.python_spec.split()
+        matching = [
+            r
+            for r in _by_name(records, "python")
+            if fnmatch.fnmatch(r["version"], version_glob)
+            and fnmatch.fnmatch(r["build"], build_glob)
+        ]
+        assert len(matching) == 1, interpreter.variant.python_spec
+
+
+def test_pinning_names_what_the_channel_has(host_channel) -> None:
+    pinning = yaml.safe_load(host_channel.pinning.read_text())
+    records = _repodata(host_channel)
+    for key, package in (
+        ("c_compiler", "c_compiler_version"),
+        ("fortran_compiler", "fortran_compiler_version"),
+    ):
+        name = f"{pinning[key][0]}_linux-64"
+        assert any(
+            r["version"].split(".")[0] == pinning[package][0] for r in _by_name(records, name)
+        ), name
+    sysroot = _by_name(records, f"{pinning['c_stdlib'][0]}_linux-64")
+    assert [r["version"] for r in sysroot] == pinning["c_stdlib_version"]
+    assert pinning["libblas"] == ["3.9.* *netlib"]
+
+
+def test_a_second_run_rebuilds_nothing(host_channel) -> None:
+    from host_channel import ensure_host_channel
+
+    started = time.monotonic()
+    again = ensure_host_channel(verbose=False)
+    assert {o.status for o in again.outcomes} == {"cached"}
+    assert time.monotonic() - started < 30
