@@ -1,0 +1,86 @@
+"""tools/linkage_report.py flags what it must: libraries from outside the env, bundled copies.
+
+A small prefix is assembled by hand: an "extension module" compiled here that
+links BLAS/LAPACK/libgfortran with conda's RPATH, a conda-meta record, and
+(depending on the case) the netlib libraries inside the prefix or not.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linkage_report import analyse
+
+MULTIARCH = Path("/usr/lib/x86_64-linux-gnu")
+MODULE = "lib/python3.12/site-packages/chemlib/_kernel.cpython-312-x86_64-linux-gnu.so"
+SOURCE = (
+    "void dgemm_(void); void dsyev_(void); void _gfortran_os_error(const char *);\n"
+    'void kernel(void) { dgemm_(); dsyev_(); _gfortran_os_error(""); }\n'
+)
+
+
+def _record(prefix: Path, name: str, files: list[str]) -> None:
+    meta = prefix / "conda-meta"
+    meta.mkdir(parents=True, exist_ok=True)
+    record = {"name": name, "version": "1", "build": f"{name}_build", "files": files}
+    (meta / f"{name}-1-0.json").write_text(json.dumps(record))
+
+
+@pytest.fixture
+def prefix(tmp_path) -> Path:
+    if not shutil.which("gcc") or not shutil.which("patchelf"):
+        pytest.skip("needs gcc and patchelf (tools/setup.sh installs them)")
+    root = tmp_path / "env"
+    module = root / MODULE
+    module.parent.mkdir(parents=True)
+    (tmp_path / "kernel.c").write_text(SOURCE)
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-o", str(module), str(tmp_path / "kernel.c"),
+         f"-L{MULTIARCH / 'blas'}", f"-L{MULTIARCH / 'lapack'}", "-lblas", "-llapack", "-lgfortran",
+         "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../../.."],
+        check=True,
+    )  # fmt: skip
+    _record(root, "chemlib-kernels", [MODULE])
+    return root
+
+
+def _install_netlib(prefix: Path) -> None:
+    """Put Debian's netlib libraries and the GCC runtimes in the prefix, as packages."""
+    (prefix / "lib").mkdir(exist_ok=True)
+    for name, sources in (
+        ("libblas", ["blas/libblas.so.3"]),
+        ("liblapack", ["lapack/liblapack.so.3"]),
+        ("libgfortran5", ["libgfortran.so.5", "libquadmath.so.0"]),
+        ("libgcc", ["libgcc_s.so.1"]),
+    ):
+        for source in sources:
+            shutil.copy(MULTIARCH / source, prefix / "lib")
+        _record(prefix, name, [f"lib/{Path(source).name}" for source in sources])
+
+
+def test_libraries_from_outside_the_environment_are_reported(prefix) -> None:
+    report = analyse(prefix, import_package=False)
+    outside = [p for p in report.problems if "resolves outside the environment" in p]
+    assert {p.split(": ")[1].split()[0] for p in outside} >= {"libblas.so.3", "liblapack.so.3"}
+
+
+def test_libraries_inside_the_environment_pass_and_name_their_package(prefix) -> None:
+    _install_netlib(prefix)
+    report = analyse(prefix, import_package=False)
+    assert report.problems == []
+    owners = {d.needed: d.owner for d in report.modules[0].dependencies}
+    assert owners["libblas.so.3"] == "libblas 1 libblas_build"
+
+
+def test_a_bundled_library_is_reported(prefix) -> None:
+    _install_netlib(prefix)
+    bundled = "lib/python3.12/site-packages/chemlib.libs/libopenblas.so.0"
+    (prefix / bundled).parent.mkdir(parents=True)
+    shutil.copy(prefix / "lib" / "libblas.so.3", prefix / bundled)
+    _record(prefix, "chemlib-kernels", [MODULE, bundled])
+    assert analyse(prefix, import_package=False).problems == [f"the package bundles {bundled}"]
