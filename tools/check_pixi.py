@@ -384,16 +384,20 @@ def all_problems(manifest: dict) -> list[str]:
     )
 
 
+def report(problems: list[str], subject: object) -> int:
+    """Print the problems found in ``subject``; the exit status: 1 if there are any."""
+    for problem in problems:
+        print(problem)
+    print(f"{subject}: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the problems of pixi.toml (or of the given manifest) and return 1 if any."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manifest", nargs="?", type=Path, default=MANIFEST)
     args = parser.parse_args(argv)
-    problems = all_problems(load_manifest(args.manifest))
-    for problem in problems:
-        print(problem)
-    print(f"{args.manifest.name}: {len(problems)} problem(s)")
-    return 1 if problems else 0
+    return report(all_problems(load_manifest(args.manifest)), args.manifest.name)
 
 
 if __name__ == "__main__":

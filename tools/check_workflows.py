@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from check_pixi import environments, load_manifest
+from check_pixi import environments, load_manifest, report
 from variants import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -148,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workflows", nargs="?", type=Path, default=WORKFLOWS)
     args = parser.parse_args(argv)
-    problems = workflow_problems(args.workflows)
-    for problem in problems:
-        print(problem)
-    print(f"{args.workflows}: {len(problems)} problem(s)")
-    return 1 if problems else 0
+    return report(workflow_problems(args.workflows), args.workflows)
 
 
 if __name__ == "__main__":
