@@ -180,3 +180,9 @@ def test_workflow_matrices_are_read_from_the_variant_file() -> None:
     )
     pixi_envs = set(check_pixi.environments(check_pixi.load_manifest()))
     assert {v.tag for v in load_variants()} <= pixi_envs
+
+
+def test_command_line_exit_status(tmp_path: Path) -> None:
+    assert check_workflows.main([]) == 0
+    broken = _broken_github(tmp_path, PINNED, UNPINNED)
+    assert check_workflows.main([str(broken / "workflows")]) == 1
