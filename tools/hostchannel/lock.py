@@ -18,19 +18,24 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pip
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
 from .pythons import Interpreter
 from .spec import sha256_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tools/requirements.txt installs tomli there
+    import tomli as tomllib
 
 LOCK_FILE = Path(__file__).with_name("wheels.lock.json")
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
