@@ -17,6 +17,8 @@ from pathlib import Path
 
 from rattler_build import Package
 
+from hostchannel.lock import kernel_test_requirements
+from hostchannel.wheels import conda_spec
 from variants import Variant
 
 from .envs import create_env, numpy_range, run_in_env
@@ -24,7 +26,6 @@ from .recipe import REPO_ROOT
 
 LINKAGE_REPORT = REPO_ROOT / "tools" / "linkage_report.py"
 KERNEL_TESTS = "tests/kernels"
-TEST_REQUIREMENTS = ("pytest", "hypothesis", "scipy")
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def test_in_env(
             f"{built.name} =={built.version} {built.build_string}",
             f"numpy =={outcome.numpy}",
             f"libblas * *{env.blas}",
-            *TEST_REQUIREMENTS,
+            *(conda_spec(r) for r in kernel_test_requirements()),
             *(("patchelf",) if sys.platform == "linux" else ()),
         ]
         installed = create_env(prefix, channels, specs, cache)

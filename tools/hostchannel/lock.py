@@ -88,17 +88,23 @@ class Lock:
         raise LookupError(f"{name}=={version} ({python_tag or 'any python'}) is not in {LOCK_FILE}")
 
 
+def _pyproject(pyproject: Path = PYPROJECT) -> dict:
+    with pyproject.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def kernel_test_requirements(pyproject: Path = PYPROJECT) -> list[Requirement]:
+    """Return the project's ``test`` extra: what the kernel suite needs beside the package."""
+    return [
+        Requirement(r) for r in _pyproject(pyproject)["project"]["optional-dependencies"]["test"]
+    ]
+
+
 def project_requirements(pyproject: Path = PYPROJECT) -> tuple[list[Requirement], str]:
     """Build, runtime and test requirements of the project, and its NumPy floor."""
-    with pyproject.open("rb") as handle:
-        meta = tomllib.load(handle)
-    raw = [
-        *meta["build-system"]["requires"],
-        *meta["project"]["dependencies"],
-        *meta["project"]["optional-dependencies"]["test"],
-        *EXTRA_REQUIREMENTS,
-    ]
-    requirements = [Requirement(r) for r in raw]
+    meta = _pyproject(pyproject)
+    raw = [*meta["build-system"]["requires"], *meta["project"]["dependencies"], *EXTRA_REQUIREMENTS]
+    requirements = [Requirement(r) for r in raw] + kernel_test_requirements(pyproject)
     floors = [
         spec.version
         for r in requirements
