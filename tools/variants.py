@@ -45,7 +45,9 @@ def _python_version(spec: str) -> str:
     version = spec.split()[0].removesuffix(".*")
     parts = version.split(".")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"python entry {spec!r} in {MATRIX_FILE} is not of the form 'X.Y.* <build>'")
+        raise ValueError(
+            f"python entry {spec!r} in {MATRIX_FILE} is not of the form 'X.Y.* <build>'"
+        )
     return version
 
 
@@ -59,7 +61,7 @@ def load_matrix(path: Path = MATRIX_FILE) -> dict[str, list]:
 
 
 def load_variants(path: Path = MATRIX_FILE) -> list[Variant]:
-    """Expand the matrix into variants: python x numpy (python is only zipped with is_python_min)."""
+    """Expand the matrix into variants: python x numpy (is_python_min rides along with python)."""
     config = load_matrix(path)
     return [
         Variant(python=_python_version(str(py)), python_spec=str(py), numpy=str(np))
