@@ -31,16 +31,17 @@ contains
     elemental function vector_atan2(y, x) result(angle)
         real(dp), intent(in) :: y, x
         real(dp) :: angle
-        real(dp) :: ax, ay, big, small, t, z, reduced, base
+        real(dp) :: ax, ay, big, small, z, reduced, base
         logical :: folded
 
         ax = abs(x)
         ay = abs(y)
         big = max(ax, ay)
         small = min(ax, ay)
-        t = merge(0.0_dp, small / merge(1.0_dp, big, big == 0), big == 0)
-        folded = t > TAN_PI_8
-        reduced = merge((t - 1) / (t + 1), t, folded)
+        ! Reduce to |reduced| <= tan(pi/8), dividing the inputs directly (not
+        ! via small/big) so the reduction adds a single rounding.
+        folded = small > TAN_PI_8 * big
+        reduced = merge(small - big, small, folded) / merge(small + big, merge(1.0_dp, big, big == 0), folded)
         base = merge(PI / 4, 0.0_dp, folded)
         z = reduced * reduced
         angle = base + (reduced + reduced * z * ((((P(1) * z + P(2)) * z + P(3)) * z + P(4)) * z + P(5)) &

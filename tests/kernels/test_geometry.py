@@ -125,3 +125,32 @@ def test_empty_inputs_give_empty_results():
     assert chemlib.calc_dihedrals(
         empty, empty, empty, empty, box=[10, 10, 10, 90, 90, 90]
     ).shape == (0,)
+
+
+def test_angles_within_two_ulp_of_correctly_rounded_atan2():
+    # chemlib computes atan2 itself (vectorised); it must stay within 2 ulp of
+    # libm's atan2 over every octant and near the reduction points.
+    rng = np.random.default_rng(2)
+    theta = np.concatenate([rng.uniform(0, np.pi, 20000), np.pi / 8 * np.arange(9), [1e-8, 1e-150]])
+    y, x = np.sin(theta), np.cos(theta)
+    n = len(theta)
+    origin = np.zeros((n, 3))
+    u = np.tile([1.0, 0.0, 0.0], (n, 1))
+    v = np.c_[x, y, np.zeros(n)]
+    expected = np.arctan2(np.abs(y), x)
+    got = chemlib.calc_angles(u, origin, v)
+    assert np.all(np.abs(got - expected) <= 2 * np.spacing(expected))
+
+
+def test_dihedrals_within_two_ulp_over_the_full_circle():
+    rng = np.random.default_rng(3)
+    phi = rng.uniform(-np.pi, np.pi, 20000)
+    n = len(phi)
+    # b1 = +x rotated by phi about the b2 = +z axis: the dihedral is phi.
+    c1 = np.c_[np.cos(phi), -np.sin(phi), np.zeros(n)] * -1
+    c2 = np.zeros((n, 3))
+    c3 = np.tile([0.0, 0.0, 1.0], (n, 1))
+    c4 = np.tile([1.0, 0.0, 1.0], (n, 1))
+    got = chemlib.calc_dihedrals(c1, c2, c3, c4)
+    expected = dihedrals(c1, c2, c3, c4)
+    assert np.all(np.abs(got - expected) <= 4 * np.spacing(np.abs(expected)) + 1e-15)
