@@ -115,7 +115,7 @@ def rmsd_trajectory(
     >>> from chemlib import rmsd_trajectory
     >>> ref = np.array([[0.0, 0, 0], [1, 0, 0], [0, 2, 0]])
     >>> turned = ref @ np.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]]).T
-    >>> rmsd_trajectory(ref, np.stack([ref, turned + 5]))
+    >>> rmsd_trajectory(ref, np.stack([ref, turned + 5])).round(12)
     array([0., 0.])
 
     """
