@@ -1,5 +1,7 @@
-! Periodic cells, the minimum-image convention and small vector helpers shared
-! by the Fortran kernels (compiled once into a static library, never wrapped).
+! Periodic cells and the minimum-image convention, shared by the Fortran
+! kernels (compiled once into a static library, never wrapped by f2py).
+! gfortran does not inline across files: what is here is called once per
+! call or per block, never per element.
 !
 ! A cell is given to every kernel as two 3x3 matrices prepared in Python
 ! (chemlib/_box.py): h, whose columns are the box vectors a, b, c (MDAnalysis'
@@ -20,10 +22,11 @@ module chemlib_kernel_math
     integer(8), parameter, public :: MIN_PARALLEL_WORK = 20000
 
     ! (x + 1.5*2**52) - 1.5*2**52 rounds x to the nearest integer (ties to even)
-    ! with two additions, for |x| < 2**51. With the generic x86-64 baseline,
-    ! anint() is a library call that makes periodic kernels 5-10x slower, and
-    ! it keeps loops from vectorising; hot loops write the expression inline
-    ! (gfortran does not inline across files) on inputs wrapped into the cell.
+    ! with two additions, for |x| < 2**51 (beyond 2**51 cell lengths float64
+    ! holds no meaningful image anyway; the result stays finite). With the
+    ! generic x86-64 baseline anint() is a library call that makes periodic
+    ! kernels 5-10x slower and keeps loops from vectorising, so hot loops
+    ! write this expression inline.
     real(dp), parameter, public :: ROUNDING_SHIFT = 6755399441055744.0_dp
 
     type, public :: periodic_cell
@@ -32,18 +35,13 @@ module chemlib_kernel_math
         real(dp) :: hinv(3, 3) = 0     ! rows: reciprocal vectors (1/Angstrom)
         real(dp) :: lengths(3) = 0     ! diagonal of h (orthorhombic box lengths)
         real(dp) :: inv_lengths(3) = 0
-        ! Squared half of the smallest cell height: a displacement no longer than
-        ! this is already the minimum image once its fractional components are
-        ! rounded into [-1/2, 1/2].
-        real(dp) :: unique_image_sq = 0
         ! Lattice vectors t.h, t in {-1,0,1}^3, that can shorten some rounded
         ! displacement (see make_cell): the only images worth trying.
         integer :: n_shifts = 0
         real(dp) :: shifts(3, 26) = 0
     end type periodic_cell
 
-    public :: make_cell, round_nearest, minimum_image, minimum_image_triclinic
-    public :: wrap_fractional, cross_product, displacement_block
+    public :: make_cell, wrap_fractional, displacement_block
 
 contains
 
@@ -51,7 +49,6 @@ contains
         real(dp), intent(in) :: h(3, 3), hinv(3, 3)
         type(periodic_cell) :: cell
         integer :: i
-        real(dp) :: min_height
 
         cell%h = h
         cell%hinv = hinv
@@ -69,12 +66,6 @@ contains
             cell%lengths(i) = h(i, i)
             cell%inv_lengths(i) = hinv(i, i)
         end do
-        ! The height of the cell along reciprocal vector i is 1/|hinv(i,:)|.
-        min_height = huge(1.0_dp)
-        do i = 1, 3
-            min_height = min(min_height, 1 / norm2(hinv(i, :)))
-        end do
-        cell%unique_image_sq = (min_height / 2)**2
         if (cell%kind == CELL_TRICLINIC) call find_useful_shifts(cell)
     end function make_cell
 
@@ -105,62 +96,25 @@ contains
         end do
     end subroutine find_useful_shifts
 
-    ! Nearest integer of x (ties to even) by the two-addition trick. Beyond
-    ! 2**51 cell lengths float64 holds no meaningful minimum image anyway; the
-    ! result stays finite there.
-    elemental function round_nearest(x) result(r)
+    ! Largest integer <= x, as a real: the rounding trick, stepped down when
+    ! it rounded up. (The intrinsic floor returns a default integer, which
+    ! overflows beyond 2**31 cell lengths, and is a library call at the
+    ! x86-64 baseline.)
+    elemental function floor_real(x) result(r)
         real(dp), intent(in) :: x
         real(dp) :: r
         r = (x + ROUNDING_SHIFT) - ROUNDING_SHIFT
-    end function round_nearest
+        r = merge(r - 1, r, r > x)
+    end function floor_real
 
     ! Fractional coordinate s folded into [0, 1).
     elemental function wrap_fractional(s) result(w)
         real(dp), intent(in) :: s
         real(dp) :: w
-        w = s - floor(s)
+        w = s - floor_real(s)
         ! s slightly below an integer can round up to exactly 1 after the subtraction.
-        if (w >= 1) w = 0
+        w = merge(0.0_dp, w, w >= 1)
     end function wrap_fractional
-
-    ! Replace the displacement d by its shortest periodic image.
-    pure subroutine minimum_image(cell, d)
-        type(periodic_cell), intent(in) :: cell
-        real(dp), intent(inout) :: d(3)
-        select case (cell%kind)
-        case (CELL_ORTHORHOMBIC)
-            d = d - cell%lengths * round_nearest(d * cell%inv_lengths)
-        case (CELL_TRICLINIC)
-            call minimum_image_triclinic(cell, d)
-        end select
-    end subroutine minimum_image
-
-    ! Triclinic minimum image: round the fractional displacement into the cell,
-    ! which is exact whenever the result is shorter than half the smallest
-    ! height; otherwise also try the useful neighbouring images (rounding
-    ! alone picks the wrong image for ~29% of pairs in a rhombic dodecahedron).
-    pure subroutine minimum_image_triclinic(cell, d)
-        type(periodic_cell), intent(in) :: cell
-        real(dp), intent(inout) :: d(3)
-        real(dp) :: s(3), best(3), trial(3), best_sq, trial_sq
-        integer :: k
-
-        s = matmul(cell%hinv, d)
-        s = s - round_nearest(s)
-        d = matmul(cell%h, s)
-        best_sq = sum(d**2)
-        if (best_sq <= cell%unique_image_sq) return
-        best = d
-        do k = 1, cell%n_shifts
-            trial = d + cell%shifts(:, k)
-            trial_sq = sum(trial**2)
-            if (trial_sq < best_sq) then
-                best_sq = trial_sq
-                best = trial
-            end if
-        end do
-        d = best
-    end subroutine minimum_image_triclinic
 
     ! Minimum-image displacements of a block of atom pairs: d(i, :) is the
     ! shortest image of to(:, i) - from(:, i). Blocks (a few hundred pairs) keep
@@ -209,13 +163,5 @@ contains
             end do
         end select
     end subroutine displacement_block
-
-    pure function cross_product(u, v) result(w)
-        real(dp), intent(in) :: u(3), v(3)
-        real(dp) :: w(3)
-        w(1) = u(2) * v(3) - u(3) * v(2)
-        w(2) = u(3) * v(1) - u(1) * v(3)
-        w(3) = u(1) * v(2) - u(2) * v(1)
-    end function cross_product
 
 end module chemlib_kernel_math
