@@ -36,7 +36,7 @@ from condajob.build import build_variants
 from condajob.channels import select_channels
 from condajob.recipe import REPO_ROOT
 from condajob.report import table, write_summary
-from condajob.testenvs import TEST_ENVS, EnvOutcome, test_in_env
+from condajob.testenvs import ENV_KINDS, EnvOutcome, check_in_env
 from hostchannel.lock import project_requirements
 from variants import Variant, load_variants
 
@@ -105,11 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         for build in builds:
             if build.package is None:
                 continue
-            for env in TEST_ENVS:
+            for env in ENV_KINDS:
                 print(
                     f"[{build.variant.tag}] testing in a fresh environment: {env.label}", flush=True
                 )
-                outcome = test_in_env(
+                outcome = check_in_env(
                     build.package, build.variant, env, env_channels, floor,
                     CACHE / "conda-envs", logs, shlex.split(args.pytest_args),
                 )  # fmt: skip

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from .build import BuildOutcome
-from .testenvs import TEST_ENVS, EnvOutcome
+from .testenvs import ENV_KINDS, EnvOutcome
 
 
 def _cell(outcome: EnvOutcome | None) -> str:
@@ -28,7 +28,7 @@ def _recipe_tests(build: BuildOutcome) -> str:
 
 def table(builds: list[BuildOutcome], tests: dict[str, list[EnvOutcome]]) -> str:
     """One row per variant: build time, package size, recipe tests, the two test environments."""
-    header = ["variant", "build", ".conda", "recipe tests", *(env.label for env in TEST_ENVS)]
+    header = ["variant", "build", ".conda", "recipe tests", *(env.label for env in ENV_KINDS)]
     rows = [header]
     for build in builds:
         tag = build.variant.tag
@@ -40,7 +40,7 @@ def table(builds: list[BuildOutcome], tests: dict[str, list[EnvOutcome]]) -> str
                 f"{build.seconds:.0f}s" if built else "FAILED",
                 f"{build.package.stat().st_size / 1024:.0f} KiB" if built else "-",
                 _recipe_tests(build),
-                *(_cell(by_env.get(env.label)) for env in TEST_ENVS),
+                *(_cell(by_env.get(env.label)) for env in ENV_KINDS),
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

@@ -29,7 +29,7 @@ KERNEL_TESTS = "tests/kernels"
 
 
 @dataclass(frozen=True)
-class TestEnv:
+class EnvKind:
     """One kind of test environment."""
 
     label: str
@@ -37,9 +37,9 @@ class TestEnv:
     blas: str  # build-string suffix of the libblas implementation
 
 
-TEST_ENVS = (
-    TestEnv("numpy-oldest/netlib", "oldest", "netlib"),
-    TestEnv("numpy-newest/openblas", "newest", "openblas"),
+ENV_KINDS = (
+    EnvKind("numpy-oldest/netlib", "oldest", "netlib"),
+    EnvKind("numpy-newest/openblas", "newest", "openblas"),
 )
 
 
@@ -47,7 +47,7 @@ TEST_ENVS = (
 class EnvOutcome:
     """What happened in one test environment."""
 
-    env: TestEnv
+    env: EnvKind
     numpy: str | None = None
     passed: int = 0
     failed: int = 0
@@ -70,10 +70,10 @@ def _loaded_blas(report: dict) -> str | None:
     return owners.pop() if len(owners) == 1 else None
 
 
-def test_in_env(
+def check_in_env(
     package: Path,
     variant: Variant,
-    env: TestEnv,
+    env: EnvKind,
     channels: list[str],
     numpy_floor: str,
     work: Path,
