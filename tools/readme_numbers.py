@@ -79,23 +79,30 @@ def conda_builds(variants: str | None, scratch: Path) -> list[dict]:
     ]
 
 
+def _run(command: list[str]) -> None:
+    # meson-python looks for `meson` and `ninja` on PATH: this interpreter's bin first.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode:
+        raise SystemExit(
+            f"{' '.join(command[:4])} ... failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
+
+
 def repaired_wheel(scratch: Path) -> dict:
     """Build a wheel against Debian's OpenBLAS with this python, then repair it with auditwheel."""
     wheels, repaired = scratch / "wheel", scratch / "repaired"
-    subprocess.run(
+    _run(
         [sys.executable, "-m", "pip", "wheel", str(REPO_ROOT), "--no-deps", "--no-build-isolation",
          "--wheel-dir", str(wheels), f"-Cbuilddir={scratch / 'build'}",
-         "-Csetup-args=-Dblas=openblas", "-Csetup-args=-Dlapack=openblas"],
-        check=True, capture_output=True,
+         "-Csetup-args=-Dblas=openblas", "-Csetup-args=-Dlapack=openblas"]
     )  # fmt: skip
     (wheel,) = wheels.glob("*.whl")
-    subprocess.run(
-        [sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(repaired), str(wheel)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    _run([sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", str(repaired), str(wheel)])
     (fixed,) = repaired.glob("*.whl")
     with zipfile.ZipFile(fixed) as archive:
-        grafted = sorted(Path(n).name for n in archive.namelist() if ".libs/" in n)
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+    grafted = sorted(Path(n).name for n in names if ".libs/" in n)
     return {
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
         "wheel": fixed.name,
