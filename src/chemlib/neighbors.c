@@ -13,7 +13,7 @@
  * The search runs without the GIL, cells in parallel with OpenMP. Cells are
  * processed in fixed chunks, each collecting its pairs in its own buffer;
  * buffers are concatenated in chunk order, so the output is identical for any
- * number of threads.
+ * number of threads, and handed to NumPy without a second copy of the output.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -65,6 +65,69 @@ static void collect_pair(void *context, int64_t i, int64_t j, double d2)
     buffer->pairs[2 * buffer->count + 1] = j;
     if (buffer->keep_distances) buffer->distances[buffer->count] = d;
     buffer->count++;
+}
+
+/*
+ * Concatenate the chunks' pairs (field 0) or distances (field 1) into the
+ * first non-empty chunk's buffer, grown in place, freeing each chunk once
+ * copied: the peak stays near the output plus one chunk rather than twice
+ * the output. Ownership of the result (NULL when memory ran out) passes to
+ * the caller; the chunks' pointers for that field are cleared either way.
+ */
+static void *join_chunks(pair_buffer *buffers, int64_t nchunks, int64_t total, int field)
+{
+    const size_t item = field == 0 ? 2 * sizeof(int64_t) : sizeof(double);
+    char *joined = NULL;
+    int64_t filled = 0;
+    int failed = 0;
+    for (int64_t chunk = 0; chunk < nchunks; chunk++) {
+        void **part = field == 0 ? (void **)&buffers[chunk].pairs : (void **)&buffers[chunk].distances;
+        const int64_t count = buffers[chunk].count;
+        if (count > 0 && !failed) {
+            if (joined == NULL) {
+                joined = realloc(*part, (size_t)total * item);
+                if (joined != NULL) *part = NULL;
+            } else {
+                memcpy(joined + (size_t)filled * item, *part, (size_t)count * item);
+            }
+            failed = joined == NULL;
+            filled += count;
+        }
+        free(*part);
+        *part = NULL;
+    }
+    if (failed) return NULL;
+    /* No pairs at all: an empty array still needs a valid pointer. */
+    return joined != NULL ? joined : malloc(item);
+}
+
+static void free_capsule_data(PyObject *capsule)
+{
+    free(PyCapsule_GetPointer(capsule, NULL));
+}
+
+/* A NumPy array over malloc'd data that frees it when the array dies.
+ * Takes ownership of data (NULL: out of memory). */
+static PyObject *owning_array(void *data, int ndim, npy_intp *dims, int typenum)
+{
+    if (data == NULL) return PyErr_NoMemory();
+    PyObject *array = PyArray_SimpleNewFromData(ndim, dims, typenum, data);
+    if (array == NULL) {
+        free(data);
+        return NULL;
+    }
+    PyObject *capsule = PyCapsule_New(data, NULL, free_capsule_data);
+    if (capsule == NULL) {
+        Py_DECREF(array);
+        free(data);
+        return NULL;
+    }
+    /* Steals the capsule reference, also on failure. */
+    if (PyArray_SetBaseObject((PyArrayObject *)array, capsule) < 0) {
+        Py_DECREF(array);
+        return NULL;
+    }
+    return array;
 }
 
 static PyObject *capped_pairs(PyObject *Py_UNUSED(module), PyObject *args)
@@ -147,39 +210,18 @@ static PyObject *capped_pairs(PyObject *Py_UNUSED(module), PyObject *args)
 
     int64_t total = 0;
     for (int64_t chunk = 0; chunk < nchunks; chunk++) total += buffers[chunk].count;
-    npy_intp pair_dims[2] = {(npy_intp)total, 2};
-    PyArrayObject *pairs = (PyArrayObject *)PyArray_SimpleNew(2, pair_dims, NPY_INT64);
-    PyArrayObject *distances = NULL;
-    if (pairs != NULL && return_distances) {
-        npy_intp distance_dims[1] = {(npy_intp)total};
-        distances = (PyArrayObject *)PyArray_SimpleNew(1, distance_dims, NPY_FLOAT64);
-    }
-    if (pairs == NULL || (return_distances && distances == NULL)) {
-        Py_XDECREF(pairs);
-        Py_XDECREF(distances);
-        goto done;
-    }
-    int64_t *pair_out = PyArray_DATA(pairs);
-    double *distance_out = distances ? PyArray_DATA(distances) : NULL;
-    for (int64_t chunk = 0; chunk < nchunks; chunk++) {
-        pair_buffer *buffer = &buffers[chunk];
-        if (buffer->count == 0) continue;
-        memcpy(pair_out, buffer->pairs, (size_t)buffer->count * 2 * sizeof(int64_t));
-        pair_out += 2 * buffer->count;
-        if (distance_out != NULL) {
-            memcpy(distance_out, buffer->distances, (size_t)buffer->count * sizeof(double));
-            distance_out += buffer->count;
+    npy_intp pair_dims[2] = {(npy_intp)total, 2}, distance_dims[1] = {(npy_intp)total};
+    PyObject *pairs = owning_array(join_chunks(buffers, nchunks, total, 0), 2, pair_dims, NPY_INT64);
+    if (pairs == NULL) goto done;
+    if (return_distances) {
+        PyObject *distances = owning_array(join_chunks(buffers, nchunks, total, 1), 1, distance_dims, NPY_FLOAT64);
+        if (distances == NULL) {
+            Py_DECREF(pairs);
+            goto done;
         }
-        /* Give each chunk back as soon as it is copied to keep the peak low. */
-        free(buffer->pairs);
-        free(buffer->distances);
-        buffer->pairs = NULL;
-        buffer->distances = NULL;
-    }
-    if (distances != NULL) {
-        result = Py_BuildValue("(NN)", (PyObject *)pairs, (PyObject *)distances);
+        result = Py_BuildValue("(NN)", pairs, distances);
     } else {
-        result = Py_BuildValue("(NO)", (PyObject *)pairs, Py_None);
+        result = Py_BuildValue("(NO)", pairs, Py_None);
     }
 
 done:
