@@ -33,7 +33,8 @@ PACKAGE = "chemlib-kernels"
 EXTENSION = re.compile(r"\.(cpython-[^./]+|abi3)\.so$")
 IMPORT_NAME = "chemlib"
 REQUIRED = ("libblas.so.3", "liblapack.so.3", "libgfortran.so.5")
-# glibc and the loader come from the system (the sysroot's run_export pins __glibc).
+# glibc and the loader come from the system (the sysroot's run_export pins __glibc);
+# the host channel's sysroot shim carries these files.
 SYSTEM = {
     "libc.so.6",
     "libm.so.6",

@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from linkage_report import SYSTEM as GLIBC
+
 from .spec import Content, Shim, Symlink
 
 TRIPLET = "x86_64-conda-linux-gnu"
@@ -258,15 +260,6 @@ def sysroot(tc: Toolchain) -> Shim:
     under the sysroot let rattler-build's overlinking check recognise libc, libm,
     ... as system libraries instead of warning about every ELF file.
     """
-    libs = (
-        "libc.so.6",
-        "libm.so.6",
-        "libmvec.so.1",
-        "libpthread.so.0",
-        "libdl.so.2",
-        "librt.so.1",
-        "ld-linux-x86-64.so.2",
-    )
     return Shim(
         name="sysroot_linux-64",
         version=tc.glibc,
@@ -275,7 +268,9 @@ def sysroot(tc: Toolchain) -> Shim:
         summary=f"This machine's glibc {tc.glibc} shared libraries, as a conda-forge sysroot",
         license="LGPL-2.1-or-later",
         homepage=f"{DEBIAN}libc6",
-        files={f"{TRIPLET}/sysroot/lib64/{lib}": _require(MULTIARCH / lib) for lib in libs},
+        files={
+            f"{TRIPLET}/sysroot/lib64/{lib}": _require(MULTIARCH / lib) for lib in sorted(GLIBC)
+        },
         # conda-forge's sysroot exports the glibc floor of everything built with it.
         run_exports={"strong": (f"__glibc >={tc.glibc},<3.0.a0",)},
     )
@@ -289,6 +284,36 @@ def _pc(name: str, libs: str, version: str) -> Content:
         f"prefix=@PREFIX@\nlibdir=${{prefix}}/lib\nincludedir=${{prefix}}/include\n\n"
         f"Name: {name}\nDescription: {name} (netlib ABI) from the conda environment\n"
         f"Version: {version}\nLibs: -L${{libdir}} {libs}\nCflags: -I${{includedir}}\n"
+    )
+
+
+def _netlib_abi_shim(
+    name: str,
+    build: str,
+    library: Path,
+    summary: str,
+    homepage: str,
+    depends: tuple[str, ...],
+    constrains: tuple[str, ...] = (),
+) -> Shim:
+    """Shim of one netlib-ABI library: ``lib<x>.so.3``, its link name, its .pc file."""
+    pc_name = name.removeprefix("lib")
+    return Shim(
+        name=name,
+        version=BLAS_API_VERSION,
+        build=build,
+        script=('cp -a . "$PREFIX/"', 'sed -i "s|@PREFIX@|$PREFIX|" "$PREFIX"/lib/pkgconfig/*.pc'),
+        summary=summary,
+        license="BSD-3-Clause",
+        homepage=homepage,
+        files={
+            f"lib/{name}.so.3": _require(library),
+            f"lib/{name}.so": Symlink(f"{name}.so.3"),
+            f"lib/pkgconfig/{pc_name}.pc": _pc(pc_name, f"-l{pc_name}", BLAS_API_VERSION),
+        },
+        depends=depends,
+        constrains=constrains,
+        run_exports={"weak": (f"{name} >={BLAS_API_VERSION},<4.0a0",)},
     )
 
 
@@ -329,7 +354,6 @@ def blas(tc: Toolchain, scratch: Path) -> list[Shim]:
         depends=(f"libgfortran5 >={tc.gcc}", f"libgcc >={tc.gcc}"),
     )
     shims = [libopenblas]
-    script = ('cp -a . "$PREFIX/"', 'sed -i "s|@PREFIX@|$PREFIX|" "$PREFIX"/lib/pkgconfig/*.pc')
     for impl, (libblas_so, liblapack_so) in implementations.items():
         build = f"external_{impl}"
         pinned = {
@@ -340,58 +364,27 @@ def blas(tc: Toolchain, scratch: Path) -> list[Shim]:
         wraps = (
             f"Debian's {'OpenBLAS ' + tc.openblas if impl == 'openblas' else 'reference netlib'}"
         )
-        libblas = Shim(
-            name="libblas",
-            version=BLAS_API_VERSION,
-            build=build,
-            script=script,
+        debian = "libopenblas0-pthread" if impl == "openblas" else "libblas3"
+        libblas = _netlib_abi_shim(
+            "libblas", build, libblas_so,
             summary=f"BLAS (netlib ABI, libblas.so.3) implemented by {wraps}",
-            license="BSD-3-Clause",
-            homepage=f"{DEBIAN}{'libopenblas0-pthread' if impl == 'openblas' else 'libblas3'}",
-            files={
-                "lib/libblas.so.3": _require(libblas_so),
-                "lib/libblas.so": Symlink("libblas.so.3"),
-                "lib/pkgconfig/blas.pc": _pc("blas", "-lblas", BLAS_API_VERSION),
-            },
+            homepage=f"{DEBIAN}{debian}",
             depends=runtime,
             constrains=(pinned["libcblas"], pinned["liblapack"]),
-            run_exports={"weak": (f"libblas >={BLAS_API_VERSION},<4.0a0",)},
-        )
-        libcblas = Shim(
-            name="libcblas",
-            version=BLAS_API_VERSION,
-            build=build,
-            script=script,
+        )  # fmt: skip
+        libcblas = _netlib_abi_shim(
+            "libcblas", build, _renamed(libblas_so.resolve(), "libcblas.so.3", _dir(scratch, impl)),
             summary=f"CBLAS (libcblas.so.3): {wraps} libblas.so.3, which includes CBLAS, renamed",
-            license="BSD-3-Clause",
-            homepage=libblas.homepage,
-            files={
-                "lib/libcblas.so.3": _renamed(
-                    libblas_so.resolve(), "libcblas.so.3", _dir(scratch, impl)
-                ),
-                "lib/libcblas.so": Symlink("libcblas.so.3"),
-                "lib/pkgconfig/cblas.pc": _pc("cblas", "-lcblas", BLAS_API_VERSION),
-            },
+            homepage=f"{DEBIAN}{debian}",
             depends=(pinned["libblas"], *runtime),
-            run_exports={"weak": (f"libcblas >={BLAS_API_VERSION},<4.0a0",)},
-        )
-        liblapack = Shim(
-            name="liblapack",
-            version=BLAS_API_VERSION,
-            build=build,
-            script=script,
+        )  # fmt: skip
+        liblapack = _netlib_abi_shim(
+            "liblapack", build, liblapack_so,
             summary=f"LAPACK (netlib ABI, liblapack.so.3) implemented by {wraps}",
-            license="BSD-3-Clause",
             homepage=f"{DEBIAN}{'libopenblas0-pthread' if impl == 'openblas' else 'liblapack3'}",
-            files={
-                "lib/liblapack.so.3": _require(liblapack_so),
-                "lib/liblapack.so": Symlink("liblapack.so.3"),
-                "lib/pkgconfig/lapack.pc": _pc("lapack", "-llapack", BLAS_API_VERSION),
-            },
             depends=(pinned["libblas"], f"libgfortran5 >={tc.gcc}", *runtime),
             constrains=(pinned["libcblas"],),
-            run_exports={"weak": (f"liblapack >={BLAS_API_VERSION},<4.0a0",)},
-        )
+        )  # fmt: skip
         shims += [libblas, libcblas, liblapack]
     return shims
 
