@@ -150,4 +150,5 @@ def principal_axes(coords: ArrayLike, masses: ArrayLike) -> FloatArray:
     axes = np.ascontiguousarray(axes)
     largest = np.abs(axes).argmax(axis=1)
     signs = np.sign(axes[np.arange(3), largest])
-    return axes * signs[:, np.newaxis]
+    # + 0.0 turns the -0.0 that flipping a zero component leaves into 0.0.
+    return axes * signs[:, np.newaxis] + 0.0

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -43,41 +44,77 @@ def test_concurrent_calls_on_different_inputs_do_not_mix(rng):
                 np.testing.assert_array_equal(got, want)
 
 
-LONG_CALLS = {
-    # f2py kernels (Fortran) and C-API kernels: each runs for a good fraction of a second.
-    "distance_array": lambda x: chemlib.distance_array(x, x, box=TRICLINIC_BOXES[1]),
-    "calc_dihedrals": lambda x: [chemlib.calc_dihedrals(x, x[::-1], x, x[::-1]) for _ in range(20)],
-    "self_capped_distance": lambda x: chemlib.self_capped_distance(x * 4, 6.0),
-    "rdf": lambda x: chemlib.rdf(x, box=[40, 40, 40, 90, 90, 90], range=(0.0, 12.0)),
-    "rmsd_trajectory": lambda x: chemlib.rmsd_trajectory(
-        x[:500], np.broadcast_to(x[:500], (3000, 500, 3))
-    ),
-}
+@pytest.fixture(scope="module")
+def long_kernel_calls() -> dict:
+    """Calls straight into each compiled module, arguments prepared beforehand.
+
+    Each runs for a good fraction of a second on one thread, so that the time
+    around the compiled call is the kernel's alone.
+    """
+    from chemlib import _distances, _geometry, _neighbors, _rdf, _rmsd
+    from chemlib._box import as_cell
+
+    rng = np.random.default_rng(0)
+    triclinic = as_cell(TRICLINIC_BOXES[1])
+    liquid = as_cell([100.0, 100.0, 100.0, 90, 90, 90])
+    atoms = rng.uniform(0, 30, (4000, 3))
+    out = np.empty((4000, 4000))
+    rows = [rng.uniform(0, 30, (2_000_000, 3)) for _ in range(4)]
+    water = rng.uniform(0, 100, (100_000, 3))
+    frames = rng.normal(size=(4000, 1000, 3))
+    return {
+        "distance_array": lambda: _distances.distance_array(
+            atoms.T, atoms.T, triclinic.h.T, triclinic.hinv.T, out.T
+        ),
+        "calc_dihedrals": lambda: _geometry.calc_dihedrals(
+            *(r.T for r in rows), triclinic.h.T, triclinic.hinv.T
+        ),
+        "capped_pairs": lambda: _neighbors.capped_pairs(
+            water, None, liquid.h, liquid.hinv, 6.0, -np.inf, True
+        ),
+        "pair_histogram": lambda: _rdf.pair_histogram(
+            water, None, liquid.h, liquid.hinv, np.linspace(0, 9, 76)
+        ),
+        "rmsd_trajectory": lambda: _rmsd.rmsd_trajectory(
+            frames[0].T, frames.T, np.ones(1000), True, True
+        ),
+    }
 
 
-@pytest.mark.parametrize("name", sorted(LONG_CALLS))
-def test_gil_is_released_during_long_kernels(name):
-    x = np.random.default_rng(0).uniform(0, 40, (4000, 3))
-    started, finished = threading.Event(), threading.Event()
-    progress = 0
+@pytest.mark.parametrize(
+    "name",
+    ["distance_array", "calc_dihedrals", "capped_pairs", "pair_histogram", "rmsd_trajectory"],
+)
+def test_gil_is_released_during_long_kernels(long_kernel_calls, name):
+    call = long_kernel_calls[name]
+    inside: list[float] = []
+    finished = threading.Event()
+    stamps: list[float] = []
 
     def kernel():
-        started.set()
-        LONG_CALLS[name](x)
+        start = time.perf_counter()
+        call()
+        inside.extend([start, time.perf_counter()])
         finished.set()
 
-    # One kernel thread at a time may hold at most one core's worth of OpenMP,
-    # so the counting thread always has a core to run on.
+    # One OpenMP thread: the counting thread always has a core of its own.
     with threadpool_limits(limits=1, user_api="openmp"):
         worker = threading.Thread(target=kernel)
         worker.start()
-        started.wait()
+        count = 0
         while not finished.is_set():
-            progress += 1
+            count += 1
+            if count % 64 == 0:
+                stamps.append(time.perf_counter())
         worker.join()
-    # Holding the GIL inside the kernel would freeze this loop for its whole
-    # duration; released, the loop counts millions.
-    assert progress > 10_000
+    start, end = inside
+    # Holding the GIL, the kernel would block this thread for its whole run:
+    # it could only stamp before the call or after it returned. The middle
+    # half of the call is well clear of both.
+    margin = (end - start) / 4
+    during = [t for t in stamps if start + margin < t < end - margin]
+    assert end - start > 0.02, "the kernel ran too briefly to tell"
+    assert len(during) > 100
 
 
 def run_with_threads(threads: str) -> str:
