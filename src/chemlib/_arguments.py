@@ -7,12 +7,15 @@ of the right shape.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from chemlib._extensions import load_extension
+
+_finite_check = load_extension("_finite_check")
 
 FloatArray = NDArray[np.float64]
 
@@ -32,10 +35,7 @@ def numeric_array(value: ArrayLike, name: str) -> np.ndarray:
 
 def require_finite(array: np.ndarray, name: str) -> None:
     """Raise naming the first NaN or infinity in a float64 array."""
-    # The sum is finite whenever every element is (a cheap screen, no
-    # temporary); it can also overflow on huge finite values, so the
-    # elementwise check decides.
-    if math.isfinite(array.sum()) or np.isfinite(array).all():
+    if _finite_check.all_finite(array):
         return
     bad = np.argwhere(~np.isfinite(array))[0]
     where = "" if array.ndim == 0 else f" at index {tuple(int(i) for i in bad)}"

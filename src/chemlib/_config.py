@@ -18,6 +18,7 @@ from chemlib._extensions import load_extension
 # before anything is inspected.
 EXTENSION_MODULES = (
     "_distances",
+    "_finite_check",
     "_geometry",
     "_mass_properties",
     "_neighbors",

@@ -23,7 +23,8 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
     !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
-    real(dp) :: wsum, ref_centroid(3), centroid(3), msd
+    real(dp), allocatable :: ref_centred(:, :)
+    real(dp) :: wsum, ref_centroid(3), centroid(3), msd, ga, sum_wa(3)
     integer(8) :: f, k
     integer :: frame_info
 
@@ -31,20 +32,30 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     wsum = sum(weights)
     ref_centroid = 0
     if (center .or. superposition) ref_centroid = weighted_centroid(reference, weights, wsum)
+    ! The reference is centred once; its sums serve every frame.
+    allocate (ref_centred(3, n))
+    ga = 0
+    sum_wa = 0
+    do k = 1, n
+        ref_centred(:, k) = reference(:, k) - ref_centroid
+        ga = ga + weights(k) * sum(ref_centred(:, k)**2)
+        sum_wa = sum_wa + weights(k) * ref_centred(:, k)
+    end do
     !$omp parallel do schedule(static) private(centroid, msd, frame_info, k) reduction(max:info) &
     !$omp if(n * nframes >= MIN_PARALLEL_WORK)
     do f = 1, nframes
-        centroid = 0
-        if (center .or. superposition) centroid = weighted_centroid(frames(:, :, f), weights, wsum)
         if (superposition) then
-            call superposed_msd(reference, ref_centroid, frames(:, :, f), centroid, weights, wsum, &
-                                msd, frame_info)
+            call superposed_msd(n, ref_centred, ref_centroid, ga, sum_wa, frames(:, :, f), weights, &
+                                wsum, msd, frame_info)
             info = max(info, abs(frame_info))
         else
+            ! Summed directly (two passes when centring): the expanded form
+            ! would cancel for nearly identical structures.
+            centroid = 0
+            if (center) centroid = weighted_centroid(frames(:, :, f), weights, wsum)
             msd = 0
             do k = 1, n
-                msd = msd + weights(k) * sum((reference(:, k) - ref_centroid &
-                                             - (frames(:, k, f) - centroid))**2)
+                msd = msd + weights(k) * sum((ref_centred(:, k) - (frames(:, k, f) - centroid))**2)
             end do
             msd = msd / wsum
         end if
@@ -57,8 +68,7 @@ end subroutine rmsd_trajectory
 ! and the RMSD it leaves. info is LAPACK dsyev's.
 subroutine rotation_matrix(a, b, weights, n, rotation, value, info)
     use chemlib_kernel_math, only: dp
-    use chemlib_superposition, only: weighted_centroid, pair_sums, optimal_rotation, &
-        superposed_msd
+    use chemlib_superposition, only: weighted_centroid, refined_msd
     implicit none
     integer(8), intent(in) :: n
     real(8), intent(in) :: a(3, n), b(3, n), weights(n)
@@ -66,14 +76,10 @@ subroutine rotation_matrix(a, b, weights, n, rotation, value, info)
     integer, intent(out) :: info
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(a) :: n = shape(a, 1)
-    real(dp) :: wsum, ca(3), cb(3), s(3, 3), e0, lambda, msd
+    real(dp) :: wsum, msd
 
     wsum = sum(weights)
-    ca = weighted_centroid(a, weights, wsum)
-    cb = weighted_centroid(b, weights, wsum)
-    call pair_sums(a, ca, b, cb, weights, s, e0)
-    call optimal_rotation(s, rotation, lambda, info)
-    if (info /= 0) return
-    call superposed_msd(a, ca, b, cb, weights, wsum, msd, info)
+    call refined_msd(n, a, weighted_centroid(a, weights, wsum), b, weighted_centroid(b, weights, wsum), &
+                     weights, wsum, msd, rotation, info)
     value = sqrt(max(msd, 0.0_dp))
 end subroutine rotation_matrix

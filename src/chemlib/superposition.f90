@@ -11,11 +11,11 @@ module chemlib_superposition
     implicit none
     private
     public :: weighted_centroid, pair_sums, key_matrix, qcp_largest_eigenvalue
-    public :: optimal_rotation, superposed_msd
+    public :: optimal_rotation, superposed_msd, refined_msd
 
-    ! Below this fraction of E0, 2 (E0 - lambda) has lost most of its digits to
-    ! cancellation (nearly identical structures): the MSD is then recomputed
-    ! directly from the rotated coordinates.
+    ! Below this fraction of the structures' squared sizes, 2 (E0 - lambda) has
+    ! lost most of its digits to cancellation (nearly identical structures):
+    ! the MSD is then recomputed directly from the rotated coordinates.
     real(dp), parameter :: CANCELLATION_FRACTION = 1.0e-6_dp
     real(dp), parameter :: NEWTON_TOLERANCE = 1.0e-14_dp
     integer, parameter :: NEWTON_MAX_ITERATIONS = 50
@@ -157,35 +157,76 @@ contains
         rotation(3, 2) = 2 * (q(3) * q(4) - q(1) * q(2))
     end subroutine optimal_rotation
 
-    ! Weighted mean squared deviation after the optimal rotation of b' onto a'.
-    ! QCP is the fast path; LAPACK takes over when Newton stalls, and when the
-    ! structures are so alike that 2 (E0 - lambda) is mostly rounding error,
-    ! the deviation is summed directly over the rotated atoms.
-    subroutine superposed_msd(a, ca, b, cb, w, wsum, msd, info)
-        real(dp), intent(in) :: a(:, :), ca(3), b(:, :), cb(3), w(:), wsum
+    ! Weighted mean squared deviation after the optimal superposition of b
+    ! onto a reference already centred (a_c, with ga = sum w |a_c|^2 and
+    ! sum_wa = sum w a_c, zero but for rounding), in one pass over b: its
+    ! centroid, S and sum w |b|^2 come from the same loop, because centring b
+    ! first would read it twice. b is taken relative to the reference's own
+    ! centroid ca, which removes the bulk of any offset from the origin before
+    ! anything is squared. QCP is the fast path; refined_msd recomputes from
+    ! centred coordinates when Newton stalls or when 2 (E0 - lambda) is within
+    ! reach of the rounding error of these one-pass sums (nearly identical
+    ! structures).
+    subroutine superposed_msd(n, a_c, ca, ga, sum_wa, b, w, wsum, msd, info)
+        ! Explicit shapes: the compiler knows the columns are contiguous.
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: a_c(3, n), ca(3), ga, sum_wa(3), b(3, n), w(n), wsum
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: s(3, 3), e0, lambda, rotation(3, 3)
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, rotation(3, 3), wb(3), bk(3)
         logical :: converged
         integer(8) :: k
+        integer :: i
 
-        info = 0
-        call pair_sums(a, ca, b, cb, w, s, e0)
+        s = 0
+        sum_wb = 0
+        sum_wbb = 0
+        do k = 1, n
+            bk = b(:, k) - ca
+            wb = w(k) * bk
+            sum_wb = sum_wb + wb
+            sum_wbb = sum_wbb + wb(1) * bk(1) + wb(2) * bk(2) + wb(3) * bk(3)
+            do i = 1, 3
+                s(:, i) = s(:, i) + a_c(:, k) * wb(i)
+            end do
+        end do
+        cb = sum_wb / wsum  ! relative to ca
+        ! S of the centred pair: sum w a_c (b - cb)^T = S_raw - sum_wa cb^T.
+        do i = 1, 3
+            s(:, i) = s(:, i) - sum_wa * cb(i)
+        end do
+        e0 = (ga + sum_wbb - wsum * dot_product(cb, cb)) / 2
         call qcp_largest_eigenvalue(s, e0, lambda, converged)
-        if (converged .and. 2 * (e0 - lambda) > CANCELLATION_FRACTION * e0) then
+        info = 0
+        if (converged .and. 2 * (e0 - lambda) > CANCELLATION_FRACTION * (ga + sum_wbb)) then
             msd = 2 * (e0 - lambda) / wsum
-            return
+        else
+            ! b's centroid afresh (not ca + cb): identical structures then get
+            ! bit-identical centred coordinates, the identity and exactly 0.
+            call refined_msd(n, a_c, [0.0_dp, 0.0_dp, 0.0_dp], b, weighted_centroid(b, w, wsum), w, &
+                             wsum, msd, rotation, info)
         end if
+    end subroutine superposed_msd
+
+    ! The same deviation the careful way: sums over centred coordinates, the
+    ! rotation from LAPACK (returned too), and the deviation summed directly
+    ! over the rotated atoms, so identical structures give exactly 0.
+    subroutine refined_msd(n, a, ca, b, cb, w, wsum, msd, rotation, info)
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: a(3, n), ca(3), b(3, n), cb(3), w(n), wsum
+        real(dp), intent(out) :: msd, rotation(3, 3)
+        integer, intent(out) :: info
+        real(dp) :: s(3, 3), e0, lambda
+        integer(8) :: k
+
+        call pair_sums(a, ca, b, cb, w, s, e0)
         call optimal_rotation(s, rotation, lambda, info)
-        if (info /= 0) then
-            msd = 0
-            return
-        end if
         msd = 0
-        do k = 1, size(w, kind=8)
+        if (info /= 0) return
+        do k = 1, n
             msd = msd + w(k) * sum((a(:, k) - ca - matmul(rotation, b(:, k) - cb))**2)
         end do
         msd = msd / wsum
-    end subroutine superposed_msd
+    end subroutine refined_msd
 
 end module chemlib_superposition
