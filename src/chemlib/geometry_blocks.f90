@@ -7,7 +7,7 @@ module chemlib_geometry_blocks
     use chemlib_kernel_math, only: dp, periodic_cell, displacement_block
     implicit none
     private
-    public :: BLOCK_SIZE, bond_block, angle_block, dihedral_block, vector_atan2
+    public :: BLOCK_SIZE, bond_block, angle_block, dihedral_block
 
     ! Rows per block (callers pass at most this many): the displacement columns
     ! of a dihedral block stay in L1, on the stack.
