@@ -104,22 +104,16 @@ def run(command: list[str], log: Path, **kwargs) -> None:
         subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, check=True, **kwargs)
 
 
+def pip_install(python: Path, log: Path, *requirements: str) -> None:
+    """Install requirements quietly with the pip of `python`."""
+    run([str(python), "-m", "pip", "install", "--quiet", *requirements], log)
+
+
 def install_numpy(venv_python: Path, candidates: list[Version], log: Path) -> Version:
     """Install the first candidate that exists as a wheel for this Python."""
     for version in candidates:
         try:
-            run(
-                [
-                    str(venv_python),
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--only-binary=:all:",
-                    f"numpy=={version}",
-                ],
-                log,
-            )
+            pip_install(venv_python, log, "--only-binary=:all:", f"numpy=={version}")
             return version
         except subprocess.CalledProcessError:
             continue
@@ -163,19 +157,7 @@ def test_end(end: str, python: Path, candidates: list[Version], work: Path) -> E
         numpy = str(install_numpy(venv_python, candidates, log))
         print(f"[{end}] Python {version} + NumPy {numpy}: installing and testing ...", flush=True)
         wheel = next(wheels.glob("chemlib_kernels-*.whl"))
-        run(
-            [
-                str(venv_python),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                str(wheel),
-                f"numpy=={numpy}",
-                *TEST_REQUIREMENTS,
-            ],
-            log,
-        )
+        pip_install(venv_python, log, str(wheel), f"numpy=={numpy}", *TEST_REQUIREMENTS)
         run(
             [
                 str(venv_python),
