@@ -24,8 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cell_list.h"
-#include "kernel_arguments.h"
+#include "cell_search.h"
 
 #define CELLS_PER_CHUNK 64
 
@@ -143,36 +142,18 @@ static PyObject *capped_pairs(PyObject *Py_UNUSED(module), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "max_cutoff must be a positive finite number");
         return NULL;
     }
-    PyArrayObject *reference = NULL, *configuration = NULL, *h = NULL, *hinv = NULL;
     PyObject *result = NULL;
-    chemlib_grid grid = {0};
-    chemlib_binned_points binned_a = {0}, binned_b = {0};
+    chemlib_cell_search search;
     pair_buffer *buffers = NULL;
     int64_t nchunks = 0;
-
-    reference = chemlib_coordinates_argument(reference_obj, "reference");
-    if (reference == NULL) goto done;
-    if (configuration_obj != Py_None) {
-        configuration = chemlib_coordinates_argument(configuration_obj, "configuration");
-        if (configuration == NULL) goto done;
+    if (chemlib_cell_search_arguments(&search, reference_obj, configuration_obj, h_obj, hinv_obj) != 0) {
+        goto done;
     }
-    h = chemlib_matrix_argument(h_obj, "h");
-    hinv = chemlib_matrix_argument(hinv_obj, "hinv");
-    if (h == NULL || hinv == NULL) goto done;
-
-    const double *a = PyArray_DATA(reference);
-    const int64_t a_count = PyArray_DIM(reference, 0);
-    const double *b = configuration ? PyArray_DATA(configuration) : NULL;
-    const int64_t b_count = configuration ? PyArray_DIM(configuration, 0) : 0;
     int failed = 0;
-    chemlib_cell cell;
     Py_BEGIN_ALLOW_THREADS
-    chemlib_cell_init(&cell, PyArray_DATA(h), PyArray_DATA(hinv));
-    failed = chemlib_grid_init(&grid, &cell, max_cutoff, a, a_count, b, b_count) != 0
-             || chemlib_bin_points(&grid, a, a_count, &binned_a) != 0
-             || (b != NULL && chemlib_bin_points(&grid, b, b_count, &binned_b) != 0);
+    failed = chemlib_cell_search_prepare(&search, max_cutoff) != 0;
     if (!failed) {
-        nchunks = (grid.ncells + CELLS_PER_CHUNK - 1) / CELLS_PER_CHUNK;
+        nchunks = (search.grid.ncells + CELLS_PER_CHUNK - 1) / CELLS_PER_CHUNK;
         buffers = calloc((size_t)nchunks, sizeof(pair_buffer));
         failed = buffers == NULL;
     }
@@ -180,10 +161,10 @@ static PyObject *capped_pairs(PyObject *Py_UNUSED(module), PyObject *args)
         /* Accept d^2 a hair above the cutoff^2: the kept set is decided on the
          * rounded distance d itself in collect_pair. */
         const double cutoff_sq = max_cutoff * max_cutoff * (1.0 + 1e-12);
-        const chemlib_binned_points *second = b != NULL ? &binned_b : &binned_a;
-#pragma omp parallel if (a_count + b_count >= CHEMLIB_MIN_PARALLEL_POINTS)
+        const chemlib_binned_points *partners = chemlib_cell_search_partners(&search);
+#pragma omp parallel if (chemlib_cell_search_parallel(&search))
         {
-            double *scratch = malloc((size_t)(second->largest_cell + 1) * sizeof(double));
+            double *scratch = malloc((size_t)(partners->largest_cell + 1) * sizeof(double));
 #pragma omp for schedule(dynamic, 1)
             for (int64_t chunk = 0; chunk < nchunks; chunk++) {
                 pair_buffer *buffer = &buffers[chunk];
@@ -195,8 +176,9 @@ static PyObject *capped_pairs(PyObject *Py_UNUSED(module), PyObject *args)
                     continue;
                 }
                 const int64_t end = (chunk + 1) * CELLS_PER_CHUNK;
-                chemlib_visit_pairs(&grid, &binned_a, second, cutoff_sq, chunk * CELLS_PER_CHUNK,
-                                    end < grid.ncells ? end : grid.ncells, scratch, collect_pair, buffer);
+                chemlib_visit_pairs(&search.grid, &search.binned_reference, partners, cutoff_sq,
+                                    chunk * CELLS_PER_CHUNK, end < search.grid.ncells ? end : search.grid.ncells,
+                                    scratch, collect_pair, buffer);
             }
             free(scratch);
         }
@@ -232,13 +214,7 @@ done:
         }
         free(buffers);
     }
-    chemlib_binned_points_free(&binned_a);
-    chemlib_binned_points_free(&binned_b);
-    chemlib_grid_free(&grid);
-    Py_XDECREF(reference);
-    Py_XDECREF(configuration);
-    Py_XDECREF(h);
-    Py_XDECREF(hinv);
+    chemlib_cell_search_free(&search);
     return result;
 }
 

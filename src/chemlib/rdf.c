@@ -21,8 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cell_list.h"
-#include "kernel_arguments.h"
+#include "cell_search.h"
 
 #define CELLS_PER_CHUNK 64
 
@@ -58,20 +57,11 @@ static PyObject *pair_histogram(PyObject *Py_UNUSED(module), PyObject *args)
                           &edges_obj)) {
         return NULL;
     }
-    PyArrayObject *reference = NULL, *configuration = NULL, *h = NULL, *hinv = NULL, *edges = NULL;
-    PyArrayObject *counts = NULL;
-    chemlib_grid grid = {0};
-    chemlib_binned_points binned_a = {0}, binned_b = {0};
-
-    reference = chemlib_coordinates_argument(reference_obj, "reference");
-    if (reference == NULL) goto done;
-    if (configuration_obj != Py_None) {
-        configuration = chemlib_coordinates_argument(configuration_obj, "configuration");
-        if (configuration == NULL) goto done;
+    PyArrayObject *edges = NULL, *counts = NULL;
+    chemlib_cell_search search;
+    if (chemlib_cell_search_arguments(&search, reference_obj, configuration_obj, h_obj, hinv_obj) != 0) {
+        goto done;
     }
-    h = chemlib_matrix_argument(h_obj, "h");
-    hinv = chemlib_matrix_argument(hinv_obj, "hinv");
-    if (h == NULL || hinv == NULL) goto done;
     edges = (PyArrayObject *)PyArray_FROMANY(edges_obj, NPY_FLOAT64, 1, 1, NPY_ARRAY_IN_ARRAY);
     if (edges == NULL) goto done;
     const int64_t nbins = PyArray_DIM(edges, 0) - 1;
@@ -84,27 +74,19 @@ static PyObject *pair_histogram(PyObject *Py_UNUSED(module), PyObject *args)
     counts = (PyArrayObject *)PyArray_ZEROS(1, count_dims, NPY_INT64, 0);
     if (counts == NULL) goto done;
 
-    const double *a = PyArray_DATA(reference);
-    const int64_t a_count = PyArray_DIM(reference, 0);
-    const double *b = configuration ? PyArray_DATA(configuration) : NULL;
-    const int64_t b_count = configuration ? PyArray_DIM(configuration, 0) : 0;
     const double rmax = edge[nbins];
     int failed = 0;
-    chemlib_cell cell;
     Py_BEGIN_ALLOW_THREADS
-    chemlib_cell_init(&cell, PyArray_DATA(h), PyArray_DATA(hinv));
-    failed = chemlib_grid_init(&grid, &cell, rmax, a, a_count, b, b_count) != 0
-             || chemlib_bin_points(&grid, a, a_count, &binned_a) != 0
-             || (b != NULL && chemlib_bin_points(&grid, b, b_count, &binned_b) != 0);
+    failed = chemlib_cell_search_prepare(&search, rmax) != 0;
     if (!failed) {
-        const int64_t nchunks = (grid.ncells + CELLS_PER_CHUNK - 1) / CELLS_PER_CHUNK;
+        const int64_t nchunks = (search.grid.ncells + CELLS_PER_CHUNK - 1) / CELLS_PER_CHUNK;
         const double cutoff_sq = rmax * rmax * (1.0 + 1e-12);
-        const chemlib_binned_points *second = b != NULL ? &binned_b : &binned_a;
+        const chemlib_binned_points *partners = chemlib_cell_search_partners(&search);
         int64_t *total = PyArray_DATA(counts);
-#pragma omp parallel if (a_count + b_count >= CHEMLIB_MIN_PARALLEL_POINTS)
+#pragma omp parallel if (chemlib_cell_search_parallel(&search))
         {
             histogram local = {edge, nbins, nbins / (rmax - edge[0]), calloc((size_t)nbins, sizeof(int64_t))};
-            double *scratch = malloc((size_t)(second->largest_cell + 1) * sizeof(double));
+            double *scratch = malloc((size_t)(partners->largest_cell + 1) * sizeof(double));
             if (local.counts == NULL || scratch == NULL) {
 #pragma omp critical(chemlib_rdf_failed)
                 failed = 1;
@@ -113,8 +95,9 @@ static PyObject *pair_histogram(PyObject *Py_UNUSED(module), PyObject *args)
             for (int64_t chunk = 0; chunk < nchunks; chunk++) {
                 if (local.counts == NULL || scratch == NULL) continue;
                 const int64_t end = (chunk + 1) * CELLS_PER_CHUNK;
-                chemlib_visit_pairs(&grid, &binned_a, second, cutoff_sq, chunk * CELLS_PER_CHUNK,
-                                    end < grid.ncells ? end : grid.ncells, scratch, bin_pair, &local);
+                chemlib_visit_pairs(&search.grid, &search.binned_reference, partners, cutoff_sq,
+                                    chunk * CELLS_PER_CHUNK, end < search.grid.ncells ? end : search.grid.ncells,
+                                    scratch, bin_pair, &local);
             }
             free(scratch);
             if (local.counts != NULL) {
@@ -131,13 +114,7 @@ static PyObject *pair_histogram(PyObject *Py_UNUSED(module), PyObject *args)
     }
 
 done:
-    chemlib_binned_points_free(&binned_a);
-    chemlib_binned_points_free(&binned_b);
-    chemlib_grid_free(&grid);
-    Py_XDECREF(reference);
-    Py_XDECREF(configuration);
-    Py_XDECREF(h);
-    Py_XDECREF(hinv);
+    chemlib_cell_search_free(&search);
     Py_XDECREF(edges);
     return (PyObject *)counts;
 }
