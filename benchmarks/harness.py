@@ -90,8 +90,16 @@ def peak_memory_mb(call: Callable[[], object]) -> float | None:
         return None
 
 
+# A slow implementation stops repeating after this long (but runs at least twice).
+MAX_SECONDS = 20.0
+
+
 def time_call(call: Callable[[], object], min_seconds: float, min_repeats: int) -> list[float]:
-    """Warm up, then repeat until both min_seconds and min_repeats are reached."""
+    """Warm up, then repeat until both min_seconds and min_repeats are reached.
+
+    Repeats stop early after MAX_SECONDS, so a peer that takes seconds per call
+    costs a bounded time; at most 200 repeats.
+    """
     call()  # warm-up: first-touch pages, lazy imports, thread pools
     times: list[float] = []
     start = time.perf_counter()
@@ -99,7 +107,8 @@ def time_call(call: Callable[[], object], min_seconds: float, min_repeats: int) 
         t0 = time.perf_counter()
         call()
         times.append(time.perf_counter() - t0)
-        if len(times) >= 200:
+        elapsed = time.perf_counter() - start
+        if len(times) >= 200 or (len(times) >= 2 and elapsed > MAX_SECONDS):
             break
     return times
 
