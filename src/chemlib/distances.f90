@@ -8,8 +8,8 @@
 ! C-ordered (n, 3), so f2py makes no copy; `result` arrives transposed too.
 
 subroutine distance_array(reference, configuration, h, hinv, n, m, result)
-    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, MIN_PARALLEL_WORK
-    use chemlib_distance_rows, only: to_kernel_frame, point_distances
+    use chemlib_minimum_image, only: dp, periodic_cell, make_cell, to_kernel_frame, point_distances, &
+        MIN_PARALLEL_WORK
     implicit none
     integer(8), intent(in) :: n, m
     real(8), intent(in) :: reference(3, n), configuration(3, m), h(3, 3), hinv(3, 3)
@@ -35,8 +35,8 @@ end subroutine distance_array
 ! Condensed distance matrix in scipy.spatial.distance.pdist order: the pair
 ! (i, j), i < j (1-based), is at (i-1)*n - i*(i-1)/2 + (j-i).
 subroutine self_distance_array(reference, h, hinv, n, npairs, result)
-    use chemlib_kernel_math, only: dp, periodic_cell, make_cell, MIN_PARALLEL_WORK
-    use chemlib_distance_rows, only: to_kernel_frame, point_distances
+    use chemlib_minimum_image, only: dp, periodic_cell, make_cell, to_kernel_frame, point_distances, &
+        MIN_PARALLEL_WORK
     implicit none
     integer(8), intent(in) :: n, npairs
     real(8), intent(in) :: reference(3, n), h(3, 3), hinv(3, 3)

@@ -2,7 +2,7 @@
 ! sets, with the minimum-image convention when a cell is given.
 !
 ! Dummy arguments are declared with literal kinds (real(8), integer(8))
-! because f2py reads kinds textually; chemlib_kernel_math's dp is the same.
+! because f2py reads kinds textually; chemlib_minimum_image's dp is the same.
 ! Coordinates arrive as (3, n): the transpose of NumPy's C-ordered (n, 3), so
 ! no copy is made. Every kernel releases the GIL (f2py `threadsafe`); rows are
 ! processed in blocks (geometry_blocks.f90), blocks in parallel with OpenMP.
@@ -22,7 +22,7 @@ subroutine calc_distance(a, b, n, distance)
 end subroutine calc_distance
 
 subroutine calc_bonds(coords1, coords2, h, hinv, n, bonds)
-    use chemlib_kernel_math, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
+    use chemlib_minimum_image, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
     use chemlib_geometry_blocks, only: BLOCK_SIZE, bond_block
     implicit none
     integer(8), intent(in) :: n
@@ -45,7 +45,7 @@ end subroutine calc_bonds
 ! Angle at coords2 between the bonds to coords1 and coords3, in radians [0, pi].
 ! A zero-length bond (repeated atoms) gives 0.
 subroutine calc_angles(coords1, coords2, coords3, h, hinv, n, angles)
-    use chemlib_kernel_math, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
+    use chemlib_minimum_image, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
     use chemlib_geometry_blocks, only: BLOCK_SIZE, angle_block
     implicit none
     integer(8), intent(in) :: n
@@ -70,7 +70,7 @@ end subroutine calc_angles
 ! the IUPAC sign (clockwise looking along coords2 -> coords3 is positive).
 ! Collinear atoms (an undefined plane) give 0.
 subroutine calc_dihedrals(coords1, coords2, coords3, coords4, h, hinv, n, dihedrals)
-    use chemlib_kernel_math, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
+    use chemlib_minimum_image, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
     use chemlib_geometry_blocks, only: BLOCK_SIZE, dihedral_block
     implicit none
     integer(8), intent(in) :: n

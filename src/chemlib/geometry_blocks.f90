@@ -4,7 +4,7 @@
 ! elementwise, so the loops vectorise. atan2 is computed here rather than by
 ! libm, whose scalar call (~20-35 ns) would dominate angles and dihedrals.
 module chemlib_geometry_blocks
-    use chemlib_kernel_math, only: dp, periodic_cell, displacement_block
+    use chemlib_minimum_image, only: dp, periodic_cell, displacement_block
     implicit none
     private
     public :: BLOCK_SIZE, bond_block, angle_block, dihedral_block

@@ -10,7 +10,7 @@
 ! calls, no branches) so that it vectorises; floors use kernel_math's
 ! rounding trick, stepped down where it rounded up.
 subroutine wrap(coords, h, hinv, n, wrapped)
-    use chemlib_kernel_math, only: dp, ROUNDING_SHIFT, MIN_PARALLEL_WORK
+    use chemlib_minimum_image, only: dp, ROUNDING_SHIFT, MIN_PARALLEL_WORK
     implicit none
     integer(8), intent(in) :: n
     real(8), intent(in) :: coords(3, n), h(3, 3), hinv(3, 3)

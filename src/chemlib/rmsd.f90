@@ -12,7 +12,7 @@
 ! centring) also minimises over rotations. info is nonzero if LAPACK failed.
 subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
                            values, info)
-    use chemlib_kernel_math, only: dp, MIN_PARALLEL_WORK
+    use chemlib_minimum_image, only: dp, MIN_PARALLEL_WORK
     use chemlib_superposition, only: weighted_centroid, superposed_msd
     implicit none
     integer(8), intent(in) :: n, nframes
@@ -67,7 +67,7 @@ end subroutine rmsd_trajectory
 ! The rotation that best maps the centred b onto the centred a (a' ~ R b'),
 ! and the RMSD it leaves. info is LAPACK dsyev's.
 subroutine rotation_matrix(a, b, weights, n, rotation, value, info)
-    use chemlib_kernel_math, only: dp
+    use chemlib_minimum_image, only: dp
     use chemlib_superposition, only: weighted_centroid, refined_msd
     implicit none
     integer(8), intent(in) :: n

@@ -7,7 +7,7 @@
 ! sum w|b'|^2) / 2. The smallest sum w|a' - R b'|^2 over rotations R is
 ! 2 (E0 - lambda), lambda the largest eigenvalue of Horn's 4x4 key matrix of S.
 module chemlib_superposition
-    use chemlib_kernel_math, only: dp
+    use chemlib_minimum_image, only: dp
     implicit none
     private
     public :: weighted_centroid, pair_sums, key_matrix, qcp_largest_eigenvalue
