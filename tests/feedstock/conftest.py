@@ -1,4 +1,4 @@
-"""Fixtures of the packaging tests: tools/ importable, ../shared located, the host channel.
+"""Fixtures of the packaging tests: tools/ importable, ../shared located, the CPU, the host channel.
 
 The tools under tools/ are scripts, not an installed package; the tests import
 their modules the way the scripts do, with tools/ first on sys.path.
@@ -6,6 +6,7 @@ their modules the way the scripts do, with tools/ first on sys.path.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,13 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
+# /proc/cpuinfo flags that x86-64 levels 2, 3 and 4 each add to the one below
+# (SSE3 is "pni", LZCNT "abm").
+LEVEL_FLAGS = (
+    {"cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4_2", "ssse3"},
+    {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"},
+    {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"},
+)
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 
 
@@ -26,8 +34,21 @@ def reference() -> Path:
 
 
 @pytest.fixture(scope="session")
+def cpu_level() -> int:
+    """x86-64 level of this CPU, from /proc/cpuinfo: independent of archspec and rattler."""
+    flags = set(re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.M)[1].split())
+    level = 1
+    for added in LEVEL_FLAGS:
+        if not added <= flags:
+            break
+        level += 1
+    return level
+
+
+@pytest.fixture(scope="session")
 def host_channel():
     """The host channel, built (or refreshed from cache) once per test session."""
     from host_channel import ensure_host_channel
 
     return ensure_host_channel()
+

@@ -13,6 +13,7 @@ import time
 
 import pytest
 import yaml
+from rattler import Gateway, Override, VirtualPackage, VirtualPackageOverrides, solve
 from rattler.package_streaming import PackageArchive
 
 from hostchannel.lock import read_lock
@@ -99,6 +100,50 @@ def test_pinning_names_what_the_channel_has(host_channel) -> None:
     sysroot = _by_name(records, f"{pinning['c_stdlib'][0]}_linux-64")
     assert [r["version"] for r in sysroot] == pinning["c_stdlib_version"]
     assert pinning["libblas"] == ["3.9.* *netlib"]
+
+
+def test_microarch_packages_carry_conda_forges_metadata(host_channel) -> None:
+    records = _repodata(host_channel)
+    for name in ("x86_64-microarch-level", "_x86_64-microarch-level"):
+        assert sorted(r["version"] for r in _by_name(records, name)) == ["1", "2", "3", "4"]
+        assert {r["noarch"] for r in _by_name(records, name)} == {"generic"}
+
+    async def run_exports() -> dict[str, list[str]]:
+        result = {}
+        for path, record in records.items():
+            if record["name"] == "x86_64-microarch-level":
+                archive = await PackageArchive.from_path(host_channel.path / path)
+                result[record["version"]] = (await archive.run_exports_json()).strong
+        return result
+
+    assert asyncio.run(run_exports()) == {
+        level: [f"_x86_64-microarch-level >={level}"] for level in ("1", "2", "3", "4")
+    }
+
+
+def _highest_level(host_channel, tmp_path, archspec: str | None) -> str:
+    """Version of _x86_64-microarch-level the solver picks on a CPU (None: this machine's)."""
+    overrides = VirtualPackageOverrides(archspec=Override.string(archspec)) if archspec else None
+    records = asyncio.run(
+        solve(
+            sources=[host_channel.path.as_uri()],
+            specs=["_x86_64-microarch-level"],
+            gateway=Gateway(cache_dir=tmp_path),
+            virtual_packages=VirtualPackage.detect(overrides),
+        )
+    )
+    return str(records[0].version)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4])
+def test_archspec_names_the_level_that_installs(host_channel, tmp_path, level: int) -> None:
+    cpu = "x86_64" if level == 1 else f"x86_64_v{level}"
+    assert _highest_level(host_channel, tmp_path, cpu) == str(level)
+
+
+def test_this_cpu_installs_the_level_its_flags_give(host_channel, tmp_path, cpu_level) -> None:
+    # rattler's __archspec detection and the shims' CPU names against /proc/cpuinfo
+    assert _highest_level(host_channel, tmp_path, None) == str(cpu_level)
 
 
 def test_a_second_run_rebuilds_nothing(host_channel) -> None:

@@ -5,6 +5,7 @@ Fast tests; the full channel is checked in test_host_channel_shape.py.
 
 from __future__ import annotations
 
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from packaging.version import Version
 
 from hostchannel.builder import build_channel
 from hostchannel.lock import project_requirements, read_lock
+from hostchannel.microarch import microarch_shims
 from hostchannel.pythons import find_interpreters
 from hostchannel.spec import Content, Shim
 from hostchannel.wheels import WheelInfo, conda_depends, conda_spec, numpy_run_exports
@@ -122,3 +124,19 @@ def test_a_changed_input_rebuilds_only_its_dependants(tmp_path) -> None:
     # a shim that left the declaration leaves the channel
     assert statuses([changed]) == {"base": "cached"}
     assert [p.name.split("-")[0] for p in channel.glob("linux-64/*.conda")] == ["base"]
+
+
+@pytest.mark.parametrize(("level", "march"), [(1, "-march=x86-64"), (3, "-march=x86-64-v3")])
+def test_microarch_activation_appends_its_march_last(tmp_path, level: int, march: str) -> None:
+    (shim,) = [
+        s
+        for s in microarch_shims()
+        if s.name == "x86_64-microarch-level" and s.version == str(level)
+    ]
+    script = tmp_path / "activate.sh"
+    script.write_text(next(iter(shim.files.values())).text)
+    shell = f'CFLAGS="-O2 -march=nocona"; unset CXXFLAGS CPPFLAGS; . {script}; '
+    shell += 'echo "$CFLAGS|$CXXFLAGS|$CPPFLAGS"'
+    flags = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True)
+    # after the compiler's own flags, so gcc applies this one; set where nothing was
+    assert flags.stdout.strip() == f"-O2 -march=nocona {march}|{march}|{march}"

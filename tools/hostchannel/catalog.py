@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from .interpreters import python_shims
 from .lock import Lock, fetch
+from .microarch import microarch_shims
 from .pythons import Interpreter
 from .spec import Shim
 from .system import Toolchain, system_shims
@@ -35,7 +36,7 @@ def _unpack_pip(lock: Lock, wheels: dict[str, Path], cache: Path) -> Path:
 
 
 def build_catalog(lock: Lock, interpreters: list[Interpreter], cache: Path) -> Catalog:
-    """Declare every shim: Debian toolchain and libraries, pythons, locked wheels.
+    """Declare every shim: Debian toolchain and libraries, microarch levels, pythons, wheels.
 
     ``cache`` holds downloaded wheels and generated files (renamed libraries,
     binaries taken out of wheels).
@@ -44,6 +45,7 @@ def build_catalog(lock: Lock, interpreters: list[Interpreter], cache: Path) -> C
         raise RuntimeError("no python of the variant matrix is installed under pyenv")
     scratch = cache / "generated"
     toolchain, shims = system_shims(scratch)
+    shims += microarch_shims()
     python_keys: dict[str, str] = {}
     for interpreter in sorted(interpreters, key=lambda i: Version(i.version)):
         abi, python = python_shims(interpreter)
