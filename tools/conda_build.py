@@ -5,13 +5,16 @@ The main job behind ``bash tools/build-conda.sh``:
 1. pick the channels: conda-forge when reachable, else the offline host channel
    (``tools/host_channel.py``) with its own pinning;
 2. build recipe/recipe.yaml for every variant of recipe/conda_build_config.yaml
-   (or the chosen ones) with py-rattler-build into ``output/``, an indexed
-   channel, running the recipe's tests after each build;
-3. for each package, create fresh environments from ``output/`` plus those
+   (or the chosen ones), at each of its microarchitecture levels, with
+   py-rattler-build into ``output/``, an indexed channel, running the recipe's
+   tests after each build;
+3. for each variant, create fresh environments from ``output/`` plus those
    channels with py-rattler, as ``conda install -c file://.../output
    chemlib-kernels`` would: oldest NumPy with netlib BLAS, newest NumPy with
-   OpenBLAS; run the kernel tests, the linkage report and ``show_config()``;
-4. print a table: variant, build time, package size, tests passed.
+   OpenBLAS; the solver must install the highest level this CPU runs; run the
+   kernel tests, the linkage report and ``show_config()``. Each lower level is
+   installed and tested once more with ``__archspec`` overridden to that level;
+4. print a table: build, build time, package size, tests passed.
 
 Command line::
 
@@ -34,9 +37,10 @@ from rattler.index import index_fs
 
 from condajob.build import build_variants
 from condajob.channels import select_channels
+from condajob.microarch import detected_cpu, expected_build
 from condajob.recipe import REPO_ROOT
 from condajob.report import table, write_summary
-from condajob.testenvs import ENV_KINDS, EnvOutcome, check_in_env
+from condajob.testenvs import ENV_KINDS, EnvOutcome, archspec_override, check_in_env
 from hostchannel.lock import project_requirements
 from variants import Variant, load_variants
 
@@ -102,30 +106,37 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_env_tests:
         floor = project_requirements()[1]
         env_channels = [output.as_uri(), *channels.urls]
-        for build in builds:
-            if build.package is None:
+        cpu = detected_cpu()
+        for variant in buildable:
+            built = [b for b in builds if b.variant == variant and b.package is not None]
+            if not built:
                 continue
-            for env in ENV_KINDS:
-                print(
-                    f"[{build.variant.tag}] testing in a fresh environment: {env.label}", flush=True
-                )
+            chosen = expected_build(built, cpu)
+            plan = [(chosen, env) for env in ENV_KINDS] + [
+                (build, archspec_override(build.microarch_level))
+                for build in built
+                if build.microarch_level is not None
+                and build.microarch_level < chosen.microarch_level
+            ]
+            for build, env in plan:
+                print(f"[{build.name}] testing in a fresh environment: {env.label}", flush=True)
                 outcome = check_in_env(
-                    build.package, build.variant, env, env_channels, floor,
-                    CACHE / "conda-envs", logs, shlex.split(args.pytest_args),
+                    [b.package for b in built], build.package, variant, env, env_channels,
+                    floor, CACHE / "conda-envs", logs, shlex.split(args.pytest_args),
                 )  # fmt: skip
-                tests.setdefault(build.variant.tag, []).append(outcome)
+                tests.setdefault(build.name, []).append(outcome)
                 status = "ok" if outcome.ok else f"FAILED: {outcome.error}"
                 print(
-                    f"[{build.variant.tag}]   numpy {outcome.numpy}, {outcome.passed} passed, "
-                    f"BLAS from {outcome.blas}: {status}",
+                    f"[{build.name}]   installed {outcome.installed}, numpy {outcome.numpy}, "
+                    f"{outcome.passed} passed, BLAS from {outcome.blas}: {status}",
                     flush=True,
                 )
 
     write_summary(output / "summary.json", builds, tests)
     print()
     print(table(builds, tests))
-    failed = [b.variant.tag for b in builds if b.error] + [
-        tag for tag, outcomes in tests.items() if not all(o.ok for o in outcomes)
+    failed = [b.name for b in builds if b.error] + [
+        name for name, outcomes in tests.items() if not all(o.ok for o in outcomes)
     ]
     if failed:
         print(f"\nFAILED: {', '.join(sorted(set(failed)))} (logs in {logs})")

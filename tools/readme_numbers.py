@@ -3,7 +3,8 @@
 1. host-channel bootstrap: building the whole channel into empty directories
    (locked wheels taken from the download cache when present, so the number is
    the build, not the network), then a second, cached run;
-2. per variant: py-rattler-build time and ``.conda`` size of chemlib-kernels;
+2. per variant and microarchitecture level: py-rattler-build time and ``.conda``
+   size of chemlib-kernels;
 3. the same code as a wheel: ``pip wheel`` against Debian's OpenBLAS, then
    ``auditwheel repair``, which copies OpenBLAS, libgfortran, libquadmath and
    libgomp into it; its size beside the ``.conda`` of the same python.
@@ -65,12 +66,12 @@ def conda_builds(variants: str | None, scratch: Path) -> list[dict]:
     outcomes = build_variants(
         chosen, channels, scratch / "output", scratch / "logs", recipe_tests=False
     )
-    failed = [o.variant.tag for o in outcomes if o.error]
+    failed = [o.name for o in outcomes if o.error]
     if failed:
         raise SystemExit(f"conda build failed for {', '.join(failed)} (logs in {scratch / 'logs'})")
     return [
         {
-            "variant": o.variant.tag,
+            "variant": o.name,
             "python": o.variant.python,
             "build_seconds": round(o.seconds, 1),
             "conda_kib": _kib(o.package),

@@ -1,4 +1,4 @@
-"""Fixtures of the packaging tests: tools/ importable, ../shared located, the CPU, the host channel.
+"""Fixtures of the packaging tests: tools/ importable, ../shared located, the host channel, the job.
 
 The tools under tools/ are scripts, not an installed package; the tests import
 their modules the way the scripts do, with tools/ first on sys.path.
@@ -6,7 +6,9 @@ their modules the way the scripts do, with tools/ first on sys.path.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,3 +54,22 @@ def host_channel():
 
     return ensure_host_channel()
 
+
+@pytest.fixture(scope="session")
+def cycle(host_channel, tmp_path_factory) -> tuple[subprocess.CompletedProcess, list[dict], Path]:
+    """The main job, run once: every build of the oldest matrix python this machine has.
+
+    Its oldest NumPy is the floor pyproject.toml claims. Returns the finished
+    process, output/summary.json and the output channel.
+    """
+    python = min(host_channel.pythons, key=lambda v: tuple(map(int, v.split("."))))
+    output = tmp_path_factory.mktemp("output")
+    job = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tools" / "conda_build.py"), "--channel", "host",
+         "--variants", "py" + python.replace(".", ""), "--output", str(output),
+         "--pytest-args", "-m 'not slow'"],
+        capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    summary = output / "summary.json"
+    assert summary.exists(), job.stdout + job.stderr
+    return job, json.loads(summary.read_text()), output

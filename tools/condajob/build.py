@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rattler_build import Package, ToolConfiguration
@@ -17,14 +17,30 @@ from .recipe import recipe_environment, render
 
 @dataclass(frozen=True)
 class BuildOutcome:
-    """The result of building one variant."""
+    """The result of building one variant at one microarchitecture level."""
 
     variant: Variant
+    microarch_level: int | None  # None where the platform has no levels
     package: Path | None
     seconds: float  # the build alone
     log: Path
     error: str | None = None
     test_seconds: float | None = None  # the recipe's tests, when run
+
+    @property
+    def name(self) -> str:
+        """The build's name in logs and tables: ``py312`` or ``py312-microarch3``."""
+        return build_name(self.variant, self.microarch_level)
+
+
+def build_name(variant: Variant, microarch_level: int | None) -> str:
+    """``py312`` where the platform has no microarchitecture levels, else ``py312-microarch3``."""
+    return variant.tag if microarch_level is None else f"{variant.tag}-microarch{microarch_level}"
+
+
+def _microarch_level(rendered) -> int | None:
+    level = rendered.variant.get("microarch_level")
+    return None if level is None else int(level)
 
 
 class FileLog:
@@ -59,39 +75,48 @@ class FileLog:
 def build_variants(
     variants: list[Variant], channels: Channels, output: Path, logs: Path, recipe_tests: bool
 ) -> list[BuildOutcome]:
-    """Build each variant into ``output``; a failure is recorded and the next variant goes on.
+    """Build each variant, at each of its microarchitecture levels, into ``output``.
 
-    With ``recipe_tests`` the recipe's own tests then run in a fresh environment,
-    as ``rattler-build build`` does by default; they are timed apart from the build.
+    A failure is recorded and the next build goes on. With ``recipe_tests`` the
+    recipe's own tests then run in a fresh environment, as ``rattler-build build``
+    does by default; they are timed apart from the build.
     """
     outcomes = []
     with recipe_environment():
         rendered = render(channels.pinning)
         for variant in variants:
-            match = [
-                r
-                for r in rendered
-                if r.variant.get("python") == variant.python_spec
-                and str(r.variant.get("numpy")) == variant.numpy
-            ]
-            if len(match) != 1:
+            match = sorted(
+                (
+                    r
+                    for r in rendered
+                    if r.variant.get("python") == variant.python_spec
+                    and str(r.variant.get("numpy")) == variant.numpy
+                ),
+                key=lambda r: _microarch_level(r) or 0,
+            )
+            levels = [_microarch_level(r) for r in match]
+            if not match or len(set(levels)) != len(levels):
                 raise RuntimeError(
-                    f"{variant.tag}: {len(match)} rendered variants match, expected 1"
+                    f"{variant.tag}: the rendered variants have microarch levels {levels}; "
+                    "expected one variant per level"
                 )
-            log = logs / f"{variant.tag}-build.log"
-            print(f"[{variant.tag}] building (log: {log})", flush=True)
-            with closing(FileLog(log)) as callback:
-                outcome = _build(variant, match[0], channels, output, log, callback)
-                if recipe_tests and outcome.package is not None:
-                    outcome = _test(outcome, [output.as_uri(), *channels.urls], callback)
-            _announce(outcome)
-            outcomes.append(outcome)
+            for recipe in match:
+                name = build_name(variant, _microarch_level(recipe))
+                log = logs / f"{name}-build.log"
+                print(f"[{name}] building (log: {log})", flush=True)
+                with closing(FileLog(log)) as callback:
+                    outcome = _build(variant, recipe, channels, output, log, callback)
+                    if recipe_tests and outcome.package is not None:
+                        outcome = _test(outcome, [output.as_uri(), *channels.urls], callback)
+                _announce(outcome)
+                outcomes.append(outcome)
     return outcomes
 
 
 def _build(
     variant, rendered, channels: Channels, output: Path, log: Path, callback
 ) -> BuildOutcome:
+    level = _microarch_level(rendered)
     started = time.monotonic()
     try:
         result = rendered.run_build(
@@ -102,8 +127,8 @@ def _build(
         )
     except Exception as exc:  # rattler-build raises its own hierarchy; the next variant goes on
         callback.write(f"FAILED: {exc}")
-        return BuildOutcome(variant, None, time.monotonic() - started, log, f"build: {exc}")
-    return BuildOutcome(variant, result.packages[0], time.monotonic() - started, log)
+        return BuildOutcome(variant, level, None, time.monotonic() - started, log, f"build: {exc}")
+    return BuildOutcome(variant, level, result.packages[0], time.monotonic() - started, log)
 
 
 def _test(outcome: BuildOutcome, channels: list[str], callback) -> BuildOutcome:
@@ -118,14 +143,11 @@ def _test(outcome: BuildOutcome, channels: list[str], callback) -> BuildOutcome:
         error = f"recipe tests: {exc}"
     if error:
         callback.write(f"FAILED: {error}")
-    return BuildOutcome(
-        outcome.variant, outcome.package, outcome.seconds, outcome.log, error,
-        time.monotonic() - started,
-    )  # fmt: skip
+    return replace(outcome, error=error, test_seconds=time.monotonic() - started)
 
 
 def _announce(outcome: BuildOutcome) -> None:
-    tag = outcome.variant.tag
+    tag = outcome.name
     if outcome.error:
         tail = outcome.log.read_text().splitlines()[-25:]
         print(f"[{tag}] FAILED after {outcome.seconds:.0f}s: {outcome.error}", flush=True)

@@ -9,27 +9,32 @@ import subprocess
 from pathlib import Path
 
 from packaging.version import Version
-from rattler import Gateway, VirtualPackage, install, solve
+from rattler import Gateway, Override, VirtualPackage, VirtualPackageOverrides, install, solve
 
 from .recipe import REPO_ROOT
 
 SUBDIRS = ("linux-64", "noarch")
 
 
-def create_env(prefix: Path, channels: list[str], specs: list[str], cache: Path) -> list[str]:
+def create_env(
+    prefix: Path, channels: list[str], specs: list[str], cache: Path, archspec: str | None = None
+) -> list[str]:
     """Solve ``specs`` against ``channels`` (strict priority) and install into a new ``prefix``.
 
-    Returns the installed packages as ``name version build`` lines.
+    The virtual packages are this machine's; ``archspec`` replaces the CPU name
+    of ``__archspec``, as ``CONDA_OVERRIDE_ARCHSPEC`` does for conda. Returns the
+    installed packages as ``name version build`` lines.
     """
     if prefix.exists():
         shutil.rmtree(prefix)
+    overrides = VirtualPackageOverrides(archspec=Override.string(archspec)) if archspec else None
 
     async def _create() -> list[str]:
         records = await solve(
             sources=channels,
             specs=specs,
             gateway=Gateway(cache_dir=cache / "repodata"),
-            virtual_packages=VirtualPackage.detect(),
+            virtual_packages=VirtualPackage.detect(overrides),
         )
         await install(records, target_prefix=prefix, cache_dir=cache / "pkgs", show_progress=False)
         return sorted(f"{r.name.normalized} {r.version} {r.build}" for r in records)

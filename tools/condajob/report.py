@@ -8,6 +8,10 @@ from pathlib import Path
 from .build import BuildOutcome
 from .testenvs import ENV_KINDS, EnvOutcome
 
+# The environments with an overridden __archspec share one column: each lower
+# microarchitecture level has its own, on the row of that level's build.
+OVERRIDE_COLUMN = "archspec override"
+
 
 def _cell(outcome: EnvOutcome | None) -> str:
     if outcome is None:
@@ -15,7 +19,12 @@ def _cell(outcome: EnvOutcome | None) -> str:
     if outcome.error and not outcome.passed:
         return "FAILED"
     state = f"{outcome.passed} passed" + (f", {outcome.failed} failed" if outcome.failed else "")
-    return f"numpy {outcome.numpy}: {state}{'' if outcome.ok else ' FAILED'}"
+    where = f"{outcome.env.archspec}, " if outcome.env.archspec else ""
+    return f"{where}numpy {outcome.numpy}: {state}{'' if outcome.ok else ' FAILED'}"
+
+
+def _column(outcome: EnvOutcome) -> str:
+    return OVERRIDE_COLUMN if outcome.env.archspec else outcome.env.label
 
 
 def _recipe_tests(build: BuildOutcome) -> str:
@@ -27,20 +36,25 @@ def _recipe_tests(build: BuildOutcome) -> str:
 
 
 def table(builds: list[BuildOutcome], tests: dict[str, list[EnvOutcome]]) -> str:
-    """One row per variant: build time, package size, recipe tests, the two test environments."""
-    header = ["variant", "build", ".conda", "recipe tests", *(env.label for env in ENV_KINDS)]
+    """One row per build: build time, package size, recipe tests, the environments it went into.
+
+    An environment shows on the row of the build the solver had to install there.
+    """
+    columns = [env.label for env in ENV_KINDS]
+    if any(o.env.archspec for outcomes in tests.values() for o in outcomes):
+        columns.append(OVERRIDE_COLUMN)
+    header = ["build", "time", ".conda", "recipe tests", *columns]
     rows = [header]
     for build in builds:
-        tag = build.variant.tag
-        by_env = {o.env.label: o for o in tests.get(tag, [])}
+        by_column = {_column(o): o for o in tests.get(build.name, [])}
         built = build.package is not None
         rows.append(
             [
-                tag,
+                build.name,
                 f"{build.seconds:.0f}s" if built else "FAILED",
                 f"{build.package.stat().st_size / 1024:.0f} KiB" if built else "-",
                 _recipe_tests(build),
-                *(_cell(by_env.get(env.label)) for env in ENV_KINDS),
+                *(_cell(by_column.get(column)) for column in columns),
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -58,11 +72,12 @@ def write_summary(
     """Machine-readable summary (tests and tools/readme_numbers.py read it)."""
     summary = []
     for build in builds:
-        tag = build.variant.tag
         summary.append(
             {
-                "variant": tag,
+                "build": build.name,
+                "variant": build.variant.tag,
                 "python": build.variant.python,
+                "microarch_level": build.microarch_level,
                 "package": build.package.name if build.package else None,
                 "size_bytes": build.package.stat().st_size if build.package else None,
                 "build_seconds": round(build.seconds, 1),
@@ -72,13 +87,15 @@ def write_summary(
                 "environments": [
                     {
                         "label": o.env.label,
+                        "archspec": o.env.archspec,
+                        "installed": o.installed,
                         "numpy": o.numpy,
                         "blas": o.blas,
                         "passed": o.passed,
                         "failed": o.failed,
                         "error": o.error,
                     }
-                    for o in tests.get(tag, [])
+                    for o in tests.get(build.name, [])
                 ],
             }
         )

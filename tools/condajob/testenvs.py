@@ -1,10 +1,15 @@
-"""Install a built package into fresh environments and run the kernel tests there.
+"""Install a built variant into fresh environments and run the kernel tests there.
 
-Two environments per package cover both ends of the NumPy range the package
+Two environments per variant cover both ends of the NumPy range the package
 claims and both BLAS implementations: the oldest NumPy with reference netlib
 BLAS, the newest NumPy with OpenBLAS. In each, the kernel suite runs from the
 source tree against the installed package, then the linkage report and
 ``chemlib.show_config()`` record which BLAS the process really loaded.
+
+A variant built at several microarchitecture levels offers the solver all its
+builds, as a channel does: each environment records which one was installed,
+and it must be the one ``condajob.microarch`` expects for the ``__archspec``
+the solve saw (detected, or overridden for the lower levels).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from hostchannel.wheels import conda_spec
 from variants import Variant
 
 from .envs import create_env, numpy_range, run_in_env
+from .microarch import generic_cpu
 from .recipe import REPO_ROOT
 
 LINKAGE_REPORT = REPO_ROOT / "tools" / "linkage_report.py"
@@ -35,12 +41,19 @@ class EnvKind:
     label: str
     numpy_end: str  # "oldest" | "newest"
     blas: str  # build-string suffix of the libblas implementation
+    archspec: str | None = None  # CPU name overriding the detected __archspec
 
 
 ENV_KINDS = (
     EnvKind("numpy-oldest/netlib", "oldest", "netlib"),
     EnvKind("numpy-newest/openblas", "newest", "openblas"),
 )
+
+
+def archspec_override(level: int) -> EnvKind:
+    """numpy-oldest/netlib on a CPU of exactly ``level``, as CONDA_OVERRIDE_ARCHSPEC makes it."""
+    cpu = generic_cpu(level)
+    return EnvKind(f"archspec-{cpu}", "oldest", "netlib", archspec=cpu)
 
 
 @dataclass
@@ -52,6 +65,7 @@ class EnvOutcome:
     passed: int = 0
     failed: int = 0
     blas: str | None = None  # the package that provided the loaded libblas.so.3
+    installed: str | None = None  # build string of the chemlib-kernels the solver chose
     error: str | None = None
 
     @property
@@ -71,7 +85,8 @@ def _loaded_blas(report: dict) -> str | None:
 
 
 def check_in_env(
-    package: Path,
+    candidates: list[Path],
+    expected: Path,
     variant: Variant,
     env: EnvKind,
     channels: list[str],
@@ -80,26 +95,34 @@ def check_in_env(
     logs: Path,
     pytest_args: list[str],
 ) -> EnvOutcome:
-    """Create one fresh environment for ``package`` and check it; never raises for test failures."""
+    """Create one fresh environment and check it; never raises for test failures.
+
+    The solver chooses among ``candidates``, the variant's packages of this run
+    (never older ones left in the channel); ``expected`` is the one it must take.
+    """
     outcome = EnvOutcome(env)
     name = f"{variant.tag}-{env.label.replace('/', '-')}"
     log, prefix, cache = logs / f"{name}.log", work / name, work / "rattler"
-    built = Package.from_file(package)
+    want = Package.from_file(expected)
+    builds = "|".join(Package.from_file(p).build_string for p in candidates)
     try:
         oldest, newest = numpy_range(channels, variant.python, numpy_floor, cache)
         outcome.numpy = oldest if env.numpy_end == "oldest" else newest
         specs = [
-            f"{built.name} =={built.version} {built.build_string}",
+            f"{want.name}[version='=={want.version}', build='^({builds})$']",
             f"numpy =={outcome.numpy}",
             f"libblas * *{env.blas}",
             *(conda_spec(r) for r in kernel_test_requirements()),
             *(("patchelf",) if sys.platform == "linux" else ()),
         ]
-        installed = create_env(prefix, channels, specs, cache)
+        installed = create_env(prefix, channels, specs, cache, archspec=env.archspec)
     except Exception as exc:  # a query, solve or install error belongs to this variant only
         outcome.error = f"environment: {exc}"
         log.write_text(outcome.error + "\n")
         return outcome
+    outcome.installed = next(
+        line.split()[2] for line in installed if line.split()[0] == str(want.name)
+    )
     log.write_text("installed:\n  " + "\n  ".join(installed) + "\n\n")
     python = str(prefix / "bin" / "python")
     tests = run_in_env(
@@ -112,7 +135,9 @@ def check_in_env(
     )
     report = json.loads(linkage.stdout) if linkage.stdout.lstrip().startswith("{") else None
     outcome.blas = _loaded_blas(report) if report else None
-    if tests.returncode:
+    if outcome.installed != want.build_string:
+        outcome.error = f"the solver installed {outcome.installed}, not {want.build_string}"
+    elif tests.returncode:
         outcome.error = f"kernel tests failed ({outcome.failed} failed)"
     elif report is None or report["problems"]:
         outcome.error = (
