@@ -27,7 +27,7 @@ PINNINGS = [
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 
 import check_pixi  # noqa: E402
-from variants import Variant, load_variants  # noqa: E402
+from variants import Variant, load_matrix, load_variants  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +138,10 @@ def _build_conda_arguments(manifest: dict, pinning_prefix: Path) -> dict:
     return {"recipe": recipe, "variant_config": values["--variant-config"], "output": output}
 
 
-def _render(arguments: dict, platform: str, capfd: pytest.CaptureFixture[str]) -> list[str]:
-    """Pythons of the variants rattler-build renders (CLI code path, --render-only)."""
+def _render(
+    arguments: dict, platform: str, capfd: pytest.CaptureFixture[str]
+) -> list[tuple[str, str | None]]:
+    """(python, microarch_level) of the variants rattler-build renders (CLI path, --render-only)."""
     from rattler_build import cli_api
 
     with warnings.catch_warnings():
@@ -154,7 +156,20 @@ def _render(arguments: dict, platform: str, capfd: pytest.CaptureFixture[str]) -
             output_dir=arguments["output"],
         )
     rendered = json.loads(capfd.readouterr().out)
-    return sorted(v["build_configuration"]["variant"]["python"] for v in rendered)
+    variants = (v["build_configuration"]["variant"] for v in rendered)
+    return sorted(((v["python"], v.get("microarch_level")) for v in variants), key=str)
+
+
+def _matrix(platform: str) -> list[tuple[str, str | None]]:
+    """(python, microarch_level) pairs of the variant matrix for a platform.
+
+    A selector gives linux-64 alone the microarchitecture levels of
+    recipe/conda_build_config.yaml; the other platforms render one build per python.
+    """
+    levels = [str(level) for level in load_matrix()["microarch_level"]]
+    pythons = [v.python_spec for v in load_variants()]
+    per_python = levels if platform == "linux-64" else [None]
+    return sorted(((python, level) for python in pythons for level in per_python), key=str)
 
 
 @pytest.fixture
@@ -179,14 +194,12 @@ def build_conda(manifest: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_build_conda_renders_the_matrix_on_every_platform(
     manifest: dict, build_conda: dict, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    expected = sorted(v.python_spec for v in load_variants())
     for platform in manifest["workspace"]["platforms"]:
-        assert _render(build_conda, platform, capfd) == expected, platform
+        assert _render(build_conda, platform, capfd) == _matrix(platform), platform
 
 
 def test_render_check_notices_a_task_without_the_matrix_file(
     build_conda: dict, capfd: pytest.CaptureFixture[str]
 ) -> None:
     build_conda["variant_config"] = build_conda["variant_config"][:1]  # pinning only
-    pythons = _render(build_conda, "linux-64", capfd)
-    assert pythons != sorted(v.python_spec for v in load_variants())
+    assert _render(build_conda, "linux-64", capfd) != _matrix("linux-64")

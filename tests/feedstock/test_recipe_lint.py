@@ -29,7 +29,7 @@ BREAKAGES = {
     "R-001": ("schema_version: 1\n", ""),  # re-appended at the end below
     "R-013": ("  license_file: LICENSE\n", ""),
     "R-010": ("license: BSD-3-Clause", "license: BSD 3-Clause License"),
-    "R-008": ("  number: 0\n", "  string: x\n"),
+    "R-008": ("  number: ${{ build_number + microarch_offset }}\n", "  string: x\n"),
     "R1-001": ("    - ninja\n", "    - ninja  # [unix]\n"),
     "R-019": ("      sha256: ${{ sdist_sha256 }}\n", ""),
     "R-025": ("${{ version }}", "${{version}}"),

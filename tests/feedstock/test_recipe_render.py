@@ -1,10 +1,12 @@
 """The recipe renders for every conda-forge platform with conda-forge's global pinning.
 
-macOS and Windows builds cannot run here; rendering them with conda-forge's real
-pinning (../shared/reference) plus the variant matrix proves the recipe, its
-selectors and the matrix agree for linux-64, osx-64, osx-arm64 (cross-compiled
-from osx-64, as conda-forge does) and win-64. The host channel's own pinning and
-the release-sdist source switch are rendered too.
+macOS, Windows and aarch64 builds cannot run here; rendering them with
+conda-forge's real pinning (../shared/reference) plus the variant matrix proves
+the recipe, its selectors and the matrix agree for linux-64, linux-aarch64,
+osx-64, osx-arm64 (cross-compiled from osx-64, as conda-forge does) and win-64:
+linux-64 with its two microarchitecture levels, the others with one build per
+python, as before the levels. The host channel's own pinning and the
+release-sdist source switch are rendered too.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import pytest
 from condajob.recipe import project_version, recipe_environment, render
 from hostchannel.pinning import write_pinning
 from hostchannel.system import read_toolchain
-from variants import load_variants
+from variants import load_matrix, load_variants
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PLATFORMS = {  # target -> (build platform, C compiler, Fortran compiler, OpenMP runtime)
     "linux-64": ("linux-64", "gcc_linux-64", "gfortran_linux-64", "libgomp"),
+    "linux-aarch64": ("linux-aarch64", "gcc_linux-aarch64", "gfortran_linux-aarch64", "libgomp"),
     "osx-64": ("osx-64", "clang_osx-64", "gfortran_osx-64", "llvm-openmp"),
     "osx-arm64": ("osx-64", "clang_osx-arm64", "gfortran_osx-arm64", "llvm-openmp"),
     "win-64": ("win-64", "vs2022_win-64", "flang_win-64", "llvm-openmp"),
@@ -39,13 +42,23 @@ def conda_forge_pinning(reference):
     return reference / "conda-forge-pinning-conda_build_config.yaml"
 
 
+# The microarchitecture levels of recipe/conda_build_config.yaml; a selector
+# keeps them to linux-64.
+LEVELS = [int(level) for level in load_matrix()["microarch_level"]]
+
+
+def _rendered(target: str, pinning: Path) -> list:
+    with recipe_environment():
+        return render(pinning, target, PLATFORMS[target][0])
+
+
 @pytest.mark.parametrize("target", PLATFORMS)
 def test_renders_with_conda_forge_pinning(target: str, conda_forge_pinning) -> None:
     build_platform, cc, fc, openmp = PLATFORMS[target]
-    with recipe_environment():
-        rendered = render(conda_forge_pinning, target, build_platform)
+    rendered = _rendered(target, conda_forge_pinning)
+    builds_per_python = len(LEVELS) if target == "linux-64" else 1
     assert sorted(r.variant["python"] for r in rendered) == sorted(
-        v.python_spec for v in load_variants()
+        v.python_spec for v in load_variants() for _ in range(builds_per_python)
     )
     for variant in rendered:
         recipe = variant.recipe.to_dict()
@@ -67,6 +80,34 @@ def test_renders_with_conda_forge_pinning(target: str, conda_forge_pinning) -> N
         cross = f"cross-python_{target}" in build
         assert cross == (build_platform != target), build
         assert ("clang" in build) == target.startswith("win")
+
+
+def test_linux_64_builds_every_python_at_each_microarch_level(conda_forge_pinning) -> None:
+    assert LEVELS == [1, 3]
+    rendered = _rendered("linux-64", conda_forge_pinning)
+    by_python: dict[str, list[int]] = {}
+    for variant in rendered:
+        level = int(variant.variant["microarch_level"])
+        by_python.setdefault(variant.variant["python"], []).append(level)
+        recipe = variant.recipe.to_dict()
+        # the package that sets -march and run_exports _x86_64-microarch-level
+        assert f"x86_64-microarch-level =={level}" in recipe["requirements"]["build"]
+        # conda-forge's convention: the higher the level, the higher the build number
+        assert recipe["build"]["number"] == 100 * level
+        assert recipe["build"]["string"].endswith(f"_{100 * level}")
+    assert all(sorted(levels) == LEVELS for levels in by_python.values()), by_python
+    # the level is part of the variant, so each build has its own hash
+    assert len({r.recipe.to_dict()["build"]["string"] for r in rendered}) == len(rendered)
+
+
+@pytest.mark.parametrize("target", [t for t in PLATFORMS if t != "linux-64"])
+def test_other_platforms_have_no_microarch_levels(target: str, conda_forge_pinning) -> None:
+    for variant in _rendered(target, conda_forge_pinning):
+        recipe = variant.recipe.to_dict()
+        assert "microarch_level" not in variant.variant
+        assert recipe["build"]["number"] == 0
+        assert recipe["build"]["string"].endswith("_0")
+        assert not [s for s in recipe["requirements"]["build"] if "microarch" in s]
 
 
 def test_conda_forge_pins_reach_the_build(conda_forge_pinning) -> None:
