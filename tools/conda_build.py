@@ -13,7 +13,8 @@ The main job behind ``bash tools/build-conda.sh``:
    chemlib-kernels`` would: oldest NumPy with netlib BLAS, newest NumPy with
    OpenBLAS; the solver must install the highest level this CPU runs; run the
    kernel tests, the linkage report and ``show_config()``. Each lower level is
-   installed and tested once more with ``__archspec`` overridden to that level;
+   installed once more, with ``__archspec`` overridden to that level, and must
+   load there (its kernel tests ran with the recipe's);
 4. print a table: build, build time, package size, tests passed.
 
 Command line::

@@ -71,8 +71,9 @@ def test_a_baseline_cpu_gets_the_level_1_build(cycle, cpu_level) -> None:
     (env,) = _rows(summary)[1]["environments"]
     assert env["archspec"] == "x86_64"
     assert env["installed"] == _build_string(_rows(summary)[1])
+    # the linkage report imported it: it loads, on its netlib BLAS
     assert env["error"] is None, env
-    assert env["passed"] > 0
+    assert env["blas"].endswith("netlib"), env
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,10 @@ OVERRIDE_COLUMN = "archspec override"
 def _cell(outcome: EnvOutcome | None) -> str:
     if outcome is None:
         return "-"
-    if outcome.error and not outcome.passed:
+    if outcome.installed is None:  # no environment: the solve or the install failed
         return "FAILED"
-    state = f"{outcome.passed} passed" + (f", {outcome.failed} failed" if outcome.failed else "")
+    state = f"{outcome.passed} passed" if outcome.env.kernel_suite else "installed"
+    state += f", {outcome.failed} failed" if outcome.failed else ""
     where = f"{outcome.env.archspec}, " if outcome.env.archspec else ""
     return f"{where}numpy {outcome.numpy}: {state}{'' if outcome.ok else ' FAILED'}"
 

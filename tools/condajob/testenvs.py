@@ -42,6 +42,7 @@ class EnvKind:
     numpy_end: str  # "oldest" | "newest"
     blas: str  # build-string suffix of the libblas implementation
     archspec: str | None = None  # CPU name overriding the detected __archspec
+    kernel_suite: bool = True  # run tests/kernels (the linkage report always runs)
 
 
 ENV_KINDS = (
@@ -51,9 +52,13 @@ ENV_KINDS = (
 
 
 def archspec_override(level: int) -> EnvKind:
-    """numpy-oldest/netlib on a CPU of exactly ``level``, as CONDA_OVERRIDE_ARCHSPEC makes it."""
+    """numpy-oldest/netlib on a CPU of exactly ``level``, as CONDA_OVERRIDE_ARCHSPEC makes it.
+
+    It proves the solver's choice and, through the linkage report, that the build
+    loads; the kernel suite already ran on this package in the recipe's tests.
+    """
     cpu = generic_cpu(level)
-    return EnvKind(f"archspec-{cpu}", "oldest", "netlib", archspec=cpu)
+    return EnvKind(f"archspec-{cpu}", "oldest", "netlib", archspec=cpu, kernel_suite=False)
 
 
 @dataclass
@@ -125,10 +130,11 @@ def check_in_env(
     )
     log.write_text("installed:\n  " + "\n  ".join(installed) + "\n\n")
     python = str(prefix / "bin" / "python")
-    tests = run_in_env(
-        prefix, [python, "-m", "pytest", KERNEL_TESTS, "-p", "no:cacheprovider", *pytest_args], log
-    )
-    outcome.passed, outcome.failed = _pytest_counts(tests.stdout)
+    tests = None
+    if env.kernel_suite:
+        pytest = [python, "-m", "pytest", KERNEL_TESTS, "-p", "no:cacheprovider", *pytest_args]
+        tests = run_in_env(prefix, pytest, log)
+        outcome.passed, outcome.failed = _pytest_counts(tests.stdout)
     run_in_env(prefix, [python, "-c", "import chemlib; chemlib.show_config()"], log)
     linkage = run_in_env(
         prefix, [python, str(LINKAGE_REPORT), "--prefix", str(prefix), "--json"], log
@@ -137,7 +143,7 @@ def check_in_env(
     outcome.blas = _loaded_blas(report) if report else None
     if outcome.installed != want.build_string:
         outcome.error = f"the solver installed {outcome.installed}, not {want.build_string}"
-    elif tests.returncode:
+    elif tests is not None and tests.returncode:
         outcome.error = f"kernel tests failed ({outcome.failed} failed)"
     elif report is None or report["problems"]:
         outcome.error = (
