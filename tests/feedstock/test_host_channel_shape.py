@@ -17,6 +17,7 @@ from rattler import Gateway, Override, VirtualPackage, VirtualPackageOverrides, 
 from rattler.package_streaming import PackageArchive
 
 from hostchannel.lock import read_lock
+from hostchannel.spec import COPY_DECLARED
 
 pytestmark = pytest.mark.conda
 
@@ -48,6 +49,18 @@ def test_every_package_is_an_external_shim_saying_what_it_wraps(host_channel) ->
         assert records[path]["build"].startswith("external_"), path
         assert about.summary, path
         assert about.license, path
+
+
+def test_copied_shims_hold_exactly_their_declared_files(host_channel) -> None:
+    # nothing of rattler-build's work directory (conda_build.sh, build_env.sh, ...)
+    copied = [o for o in host_channel.outcomes if COPY_DECLARED in o.shim.script]
+    assert len(copied) > 20
+
+    async def contents() -> list[set[str]]:
+        return [set(await (await PackageArchive.from_path(o.package)).list_files()) for o in copied]
+
+    for outcome, files in zip(copied, asyncio.run(contents()), strict=True):
+        assert files == set(outcome.shim.files), outcome.shim.key
 
 
 def test_blas_lapack_cblas_come_in_two_implementations(host_channel) -> None:

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 BUILD_PREFIX = "external_"
+# A script line standing for "copy the declared files into $PREFIX". Not `cp -a .`:
+# rattler-build writes its own files (conda_build.sh, build_env.sh, a log) into the
+# work directory beside the staged ones, and every shim would ship them.
+COPY_DECLARED = "<copy the declared files>"
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class Shim:
     """One shim package, declared as data.
 
     ``files`` maps a path inside the package to its source; by default the build
-    script copies the staged tree into ``$PREFIX``. ``needs`` names the shims (by
+    script copies exactly these into ``$PREFIX``. ``needs`` names the shims (by
     ``key``) that must already be in the channel when this one is built, because
     its host environment installs them; a change in any of them rebuilds this one.
     """
@@ -54,7 +59,7 @@ class Shim:
     homepage: str
     files: Mapping[str, FileSource] = field(default_factory=dict)
     noarch: str | None = None
-    script: tuple[str, ...] = ('cp -a . "$PREFIX/"',)
+    script: tuple[str, ...] = (COPY_DECLARED,)
     host: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
     constrains: tuple[str, ...] = ()
@@ -83,12 +88,20 @@ class Shim:
         """Channel subdirectory the package lands in."""
         return "noarch" if self.noarch else "linux-64"
 
+    def _copy_command(self) -> str:
+        if not self.files:
+            raise ValueError(f"shim {self.name}: nothing declared to copy; give it a script")
+        paths = " ".join(shlex.quote(path) for path in sorted(self.files))
+        return f'cp -a --parents {paths} "$PREFIX/"'
+
     def recipe(self, source_dir: Path) -> dict:
         """Return the v1 recipe that packages the staged files in ``source_dir``."""
         build: dict = {
             "number": 0,
             "string": self.build,
-            "script": list(self.script),
+            "script": [
+                self._copy_command() if line == COPY_DECLARED else line for line in self.script
+            ],
             "dynamic_linking": {"binary_relocation": self.binary_relocation},
         }
         if self.noarch:

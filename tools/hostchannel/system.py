@@ -19,7 +19,7 @@ from pathlib import Path
 
 from linkage_report import SYSTEM as GLIBC
 
-from .spec import Content, Shim, Symlink
+from .spec import COPY_DECLARED, Content, Shim, Symlink
 
 TRIPLET = "x86_64-conda-linux-gnu"
 MULTIARCH = Path("/usr/lib/x86_64-linux-gnu")
@@ -302,7 +302,7 @@ def _netlib_abi_shim(
         name=name,
         version=BLAS_API_VERSION,
         build=build,
-        script=('cp -a . "$PREFIX/"', 'sed -i "s|@PREFIX@|$PREFIX|" "$PREFIX"/lib/pkgconfig/*.pc'),
+        script=(COPY_DECLARED, 'sed -i "s|@PREFIX@|$PREFIX|" "$PREFIX"/lib/pkgconfig/*.pc'),
         summary=summary,
         license="BSD-3-Clause",
         homepage=homepage,
