@@ -5,6 +5,11 @@ chemlib-kernels is built for. Everything else (the local build job, the
 GitHub workflows, pixi environment checks) asks this module instead of keeping
 its own list.
 
+The matrix's ``microarch_level`` (x86-64 levels, linux-64 only through a selector)
+is not a dimension of these variants: it multiplies the builds of a variant, not
+its Python environments or CI jobs, where the solver picks the level. The build job
+takes the levels from the recipe as rattler-build renders it for the platform.
+
 Command line::
 
     python tools/variants.py                 # one variant per line, human readable
