@@ -41,11 +41,10 @@ module chemlib_minimum_image
         real(dp) :: hinv(3, 3) = 0     ! rows: reciprocal vectors (1/Angstrom)
         real(dp) :: lengths(3) = 0     ! diagonal of h (orthorhombic box lengths)
         real(dp) :: inv_lengths(3) = 0
-        ! Lattice vectors t.h, t in {-1,0,1}^3, that can shorten a displacement
-        ! once it is in the brick (see find_useful_shifts): the only images
-        ! worth trying.
+        ! Lattice vectors that can shorten a displacement once it is in the
+        ! brick (see find_useful_shifts): the only images worth trying.
         integer :: n_shifts = 0
-        real(dp) :: shifts(3, 26) = 0
+        real(dp), allocatable :: shifts(:, :)
         ! The useful shifts padded to SHIFT_SLOTS by repeating the first (a
         ! repeat never changes a minimum), for loops of fixed length.
         real(dp) :: slots(3, SHIFT_SLOTS) = 0
@@ -84,31 +83,41 @@ contains
     ! leaves d in the brick |d_x| <= a_x/2, |d_y| <= b_y/2, |d_z| <= c_z/2.
     ! The image d + v, v = h t, is shorter iff d . v < -|v|^2/2; over the brick
     ! d . v reaches -sum(W |v|) with W the brick's half-widths, so v can only
-    ! help when sum(W |v|) > |v|^2/2. Of the 26 neighbours t in {-1,0,1}^3 that
-    ! leaves 8 for a rhombic dodecahedron and 12 for a truncated octahedron;
-    ! trying them gives the same minimum as trying all 26.
+    ! help when sum(W |v|) > |v|^2/2, which also bounds |v| < 2|W| (Cauchy-
+    ! Schwarz) and so each |t_k| < 2|W| |hinv(k, :)|. Every lattice vector in
+    ! that range is tested, so the minimum is exact however skewed the cell:
+    ! 8 shifts for a rhombic dodecahedron, 12 for a truncated octahedron, and
+    ! more than the 26 nearest neighbours for flat, strongly sheared cells.
     pure subroutine find_useful_shifts(cell)
         type(periodic_cell), intent(inout) :: cell
         real(dp) :: half_widths(3), v(3)
-        integer :: i, j, k
+        real(dp), allocatable :: found(:, :)
+        integer :: reach(3), i, j, k
 
         half_widths = [cell%h(1, 1), cell%h(2, 2), cell%h(3, 3)] / 2
+        do k = 1, 3
+            reach(k) = ceiling(2 * norm2(half_widths) * norm2(cell%hinv(k, :)))
+        end do
+        allocate (found(3, product(2 * reach + 1)))
         cell%n_shifts = 0
-        do k = -1, 1
-            do j = -1, 1
-                do i = -1, 1
+        do k = -reach(3), reach(3)
+            do j = -reach(2), reach(2)
+                do i = -reach(1), reach(1)
                     if (i == 0 .and. j == 0 .and. k == 0) cycle
                     v = i * cell%h(:, 1) + j * cell%h(:, 2) + k * cell%h(:, 3)
-                    ! Ties (the orthorhombic faces) cannot shorten anything.
+                    ! Ties (the orthorhombic faces) cannot shorten anything, and
+                    ! within 1e-12 of a tie only by rounding error.
                     if (sum(half_widths * abs(v)) > (1 + 1.0e-12_dp) * dot_product(v, v) / 2) then
                         cell%n_shifts = cell%n_shifts + 1
-                        cell%shifts(:, cell%n_shifts) = v
+                        found(:, cell%n_shifts) = v
                     end if
                 end do
             end do
         end do
+        cell%shifts = found(:, :cell%n_shifts)
+        if (cell%n_shifts == 0) return  ! slots stay zero shifts: no-ops
         do k = 1, SHIFT_SLOTS
-            cell%slots(:, k) = cell%shifts(:, max(1, merge(k, 1, k <= cell%n_shifts)))
+            cell%slots(:, k) = cell%shifts(:, merge(k, 1, k <= cell%n_shifts))
         end do
     end subroutine find_useful_shifts
 

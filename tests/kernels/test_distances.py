@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -58,6 +60,33 @@ def test_dodecahedron_images_that_rounding_gets_wrong():
     a = rng.uniform(0, 1, (300, 3)) @ box_matrix(box)
     np.testing.assert_allclose(
         chemlib.distance_array(a, a, box=box), distances(a, a, box), atol=1e-11
+    )
+
+
+@pytest.mark.parametrize("box", [[8, 8, 30, 61, 88, 61], [8, 24, 20, 62, 60, 60]])
+def test_flat_sheared_cells_reach_images_beyond_the_nearest_27(box):
+    # Hypothesis found these: c is long but nearly in the ab plane, so for
+    # some pairs the minimum image lies beyond the 26 neighbouring cells of
+    # the folded difference. The kernels must search as far as needed.
+    rng = np.random.default_rng(5)
+    a = rng.uniform(-100, 100, (300, 3))
+    exact = distances(a, a, box)
+    h = box_matrix(box)
+    s = (a[None] - a[:, None]) @ np.linalg.inv(h)
+    s -= np.floor(s + 0.5)
+    nearest_27 = np.min(
+        [np.linalg.norm((s + t) @ h, axis=-1) for t in itertools.product((-1, 0, 1), repeat=3)],
+        axis=0,
+    )
+    assert np.any(nearest_27 > exact + 1e-3)  # the case this test is about
+    np.testing.assert_allclose(chemlib.distance_array(a, a, box=box), exact, atol=1e-11)
+    np.testing.assert_allclose(
+        chemlib.self_distance_array(a, box=box), exact[np.triu_indices(300, 1)], atol=1e-11
+    )
+    np.testing.assert_allclose(
+        chemlib.calc_bonds(a[:150], a[150:], box=box),
+        exact[np.arange(150), np.arange(150, 300)],
+        atol=1e-11,
     )
 
 
