@@ -1,6 +1,6 @@
 """Distance matrices between coordinate sets.
 
-Kernels: ``distances.f90`` with its row loop in ``distance_rows.f90``
+Kernels: ``distances.f90`` with its row loop in ``minimum_image.f90``
 (Fortran, wrapped by f2py as ``chemlib._distances``).
 """
 

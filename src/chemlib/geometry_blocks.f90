@@ -1,6 +1,6 @@
 ! Inner loops of calc_bonds, calc_angles and calc_dihedrals (geometry.f90),
 ! one block of rows at a time: the minimum-image displacements of the block
-! come from kernel_math's displacement_block, and everything after that is
+! come from minimum_image.f90's displacement_block, and everything after that is
 ! elementwise, so the loops vectorise. atan2 is computed here rather than by
 ! libm, whose scalar call (~20-35 ns) would dominate angles and dihedrals.
 module chemlib_geometry_blocks

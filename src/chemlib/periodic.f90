@@ -7,7 +7,7 @@
 ! lie in [0, 1). Subtracting integer multiples of the box vectors from the
 ! original position (rather than rebuilding it from fractions) keeps every
 ! digit: an orthorhombic wrap is exact. The loop body is written out (no
-! calls, no branches) so that it vectorises; floors use kernel_math's
+! calls, no branches) so that it vectorises; floors use minimum_image.f90's
 ! rounding trick, stepped down where it rounded up.
 subroutine wrap(coords, h, hinv, n, wrapped)
     use chemlib_minimum_image, only: dp, ROUNDING_SHIFT, MIN_PARALLEL_WORK

@@ -1,5 +1,5 @@
 /*
- * Periodic cells for the C kernels: the C twin of kernel_math.f90.
+ * Periodic cells for the C kernels: the C twin of minimum_image.f90.
  *
  * Python (chemlib/_box.py) hands every kernel two C-ordered 3x3 matrices: H,
  * whose rows are the box vectors a, b, c (MDAnalysis' triclinic_vectors), and
