@@ -1,6 +1,6 @@
 """Run the benchmark suite: chemlib against every installed peer, in one process.
 
-    python benchmarks/run.py [--quick] [--only distances,rdf] [--output DIR]
+    python benchmarks/run.py [--quick] [--only distances,rdf] [--output DIR] [--label NAME]
 
 For every case, each implementation is warmed up and then repeated; the table
 gives chemlib's median time, the fastest peer's, and the ratio peer/chemlib
@@ -27,6 +27,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import chemlib  # noqa: E402
+from chemlib import _build_info  # noqa: E402
 from harness import CHEMLIB, Result, run_case  # noqa: E402
 
 # One module per kernel family, named after chemlib's module.
@@ -83,7 +84,7 @@ def notes(results: list[Result]) -> list[str]:
     return found
 
 
-def plot(results: list[Result], path: Path) -> None:
+def plot(results: list[Result], path: Path, label: str) -> None:
     """Ratios against the fastest peer, and the scaling curves."""
     import matplotlib
 
@@ -109,15 +110,19 @@ def plot(results: list[Result], path: Path) -> None:
     axes[0].set_xscale("log")
     axes[0].set_xlabel("fastest peer time / chemlib time (> 1: chemlib faster)")
     for ax, (name, curve) in zip(axes[1:], series.items(), strict=True):
-        labels_in_series = sorted({t.label for r in curve for t in r.timings if t.error is None})
-        for label in labels_in_series:
+        # chemlib first, so that it has the same colour in every panel.
+        labels_in_series = sorted(
+            {t.label for r in curve for t in r.timings if t.error is None},
+            key=lambda label: (label != CHEMLIB, label),
+        )
+        for implementation in labels_in_series:
             points = [
                 (r.case.size, t.median_s)
                 for r in curve
                 for t in r.timings
-                if t.label == label and t.error is None
+                if t.label == implementation and t.error is None
             ]
-            ax.plot(*zip(*points, strict=True), marker="o", label=label)
+            ax.plot(*zip(*points, strict=True), marker="o", label=implementation)
         sizes = np.array([r.case.size for r in curve], dtype=float)
         first = next(t.median_s for t in curve[0].timings if t.label == CHEMLIB)
         ax.plot(sizes, first * sizes / sizes[0], "k:", label="linear")
@@ -128,7 +133,8 @@ def plot(results: list[Result], path: Path) -> None:
         ax.set_title(f"{name}: scaling")
         ax.legend(fontsize=7)
     figure.suptitle(
-        f"chemlib {chemlib.__version__} vs peers, {platform.machine()}, {os.cpu_count()} cores"
+        f"chemlib {chemlib.__version__} ({label} build) vs peers,"
+        f" {platform.machine()}, {os.cpu_count()} cores"
     )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -143,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=HERE / "results", help="directory for JSON and plot"
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the matplotlib plot")
+    parser.add_argument(
+        "--label",
+        default="chemlib",
+        help="name of this chemlib build in the results (e.g. x86-64-v3)",
+    )
     args = parser.parse_args(argv)
     suites = args.only.split(",") if args.only else list(SUITES)
     unknown = sorted(set(suites) - set(SUITES))
@@ -161,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {note}")
     args.output.mkdir(parents=True, exist_ok=True)
     record = {
+        "label": args.label,
         "chemlib": chemlib.__version__,
+        "build": {"C": _build_info.C_COMPILER, "Fortran": _build_info.FORTRAN_COMPILER},
         "numpy": np.__version__,
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -182,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     (args.output / "benchmarks.json").write_text(json.dumps(record, indent=1))
     if not args.no_plot:
-        plot(results, args.output / "benchmarks.png")
+        plot(results, args.output / "benchmarks.png", args.label)
     progress(f"wrote {args.output / 'benchmarks.json'} in {record['seconds']} s")
     return 0
 
