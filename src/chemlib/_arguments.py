@@ -42,24 +42,44 @@ def require_finite(array: np.ndarray, name: str) -> None:
     raise ValueError(f"{name} contains NaN or infinity{where}")
 
 
-def as_coordinates(value: ArrayLike, name: str) -> FloatArray:
-    """Return coordinates of shape (n, 3) as C-contiguous float64 (copied only if needed)."""
+def raise_if_non_finite(non_finite: int, arrays: dict[str, np.ndarray]) -> None:
+    """After a kernel that screened its own input: raise as require_finite would.
+
+    ``non_finite`` is the kernel's count of NaN and infinite values among its
+    input or the differences it formed from it; ``arrays`` maps each argument
+    name to the array the kernel read. Only then are the arrays searched: a
+    count from finite input whose differences overflowed raises nothing.
+    """
+    if non_finite:
+        for name, array in arrays.items():
+            require_finite(array, name)
+
+
+def as_coordinates(value: ArrayLike, name: str, *, kernel_screens: bool = False) -> FloatArray:
+    """Return coordinates of shape (n, 3) as C-contiguous float64 (copied only if needed).
+
+    With ``kernel_screens`` the NaN/infinity check is left to the kernel, which
+    counts them in cache as it works (see raise_if_non_finite).
+    """
     array = numeric_array(value, name)
     if array.ndim != 2 or array.shape[1] != 3:
         raise ValueError(f"{name} must have shape (n, 3), got shape {array.shape}")
     array = np.ascontiguousarray(array, dtype=np.float64)
-    require_finite(array, name)
+    if not kernel_screens:
+        require_finite(array, name)
     return array
 
 
 def as_frames(value: ArrayLike, name: str) -> FloatArray:
-    """Return a trajectory of shape (n_frames, n, 3) as a C-contiguous float64 array."""
+    """Return a trajectory of shape (n_frames, n, 3) as a C-contiguous float64 array.
+
+    Not screened for NaN/infinity: the trajectory kernel counts them frame by
+    frame as it reads them (see raise_if_non_finite).
+    """
     array = numeric_array(value, name)
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"{name} must have shape (n_frames, n, 3), got shape {array.shape}")
-    array = np.ascontiguousarray(array, dtype=np.float64)
-    require_finite(array, name)
-    return array
+    return np.ascontiguousarray(array, dtype=np.float64)
 
 
 def as_vector(value: ArrayLike, name: str) -> FloatArray:

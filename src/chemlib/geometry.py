@@ -8,7 +8,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from chemlib._arguments import FloatArray, as_coordinates, as_vector, blas_sized, same_length
+from chemlib._arguments import (
+    FloatArray,
+    as_coordinates,
+    as_vector,
+    blas_sized,
+    raise_if_non_finite,
+    same_length,
+)
 from chemlib._box import as_cell
 from chemlib._extensions import load_extension
 
@@ -47,11 +54,22 @@ def distance(a: ArrayLike, b: ArrayLike) -> float:
     return float(_geometry.calc_distance(va, vb))
 
 
-def _corresponding(names: tuple[str, ...], values: tuple[ArrayLike, ...]) -> list[FloatArray]:
-    arrays = [as_coordinates(v, n) for n, v in zip(names, values, strict=True)]
-    for name, array in zip(names[1:], arrays[1:], strict=True):
-        same_length(names[0], arrays[0], name, array)
+def _corresponding(names: tuple[str, ...], values: tuple[ArrayLike, ...]) -> dict[str, FloatArray]:
+    # The kernels screen their input for NaN/infinity block by block (an extra
+    # pass here would cost as much as the kernel); _screened raises on it.
+    arrays = {
+        n: as_coordinates(v, n, kernel_screens=True) for n, v in zip(names, values, strict=True)
+    }
+    first, *others = names
+    for name in others:
+        same_length(first, arrays[first], name, arrays[name])
     return arrays
+
+
+def _screened(kernel_result: tuple[FloatArray, int], arrays: dict[str, FloatArray]) -> FloatArray:
+    values, non_finite = kernel_result
+    raise_if_non_finite(non_finite, arrays)
+    return values
 
 
 def calc_bonds(coords1: ArrayLike, coords2: ArrayLike, box: ArrayLike | None = None) -> FloatArray:
@@ -78,11 +96,12 @@ def calc_bonds(coords1: ArrayLike, coords2: ArrayLike, box: ArrayLike | None = N
     array([1.])
 
     """
-    c1, c2 = _corresponding(("coords1", "coords2"), (coords1, coords2))
+    arrays = _corresponding(("coords1", "coords2"), (coords1, coords2))
+    c1, c2 = arrays.values()
     cell = as_cell(box)
     if not len(c1):
         return np.empty(0)
-    return _geometry.calc_bonds(c1.T, c2.T, cell.h.T, cell.hinv.T)
+    return _screened(_geometry.calc_bonds(c1.T, c2.T, cell.h.T, cell.hinv.T), arrays)
 
 
 def calc_angles(
@@ -110,11 +129,12 @@ def calc_angles(
     array([1.5707963...])
 
     """
-    c1, c2, c3 = _corresponding(("coords1", "coords2", "coords3"), (coords1, coords2, coords3))
+    arrays = _corresponding(("coords1", "coords2", "coords3"), (coords1, coords2, coords3))
+    c1, c2, c3 = arrays.values()
     cell = as_cell(box)
     if not len(c1):
         return np.empty(0)
-    return _geometry.calc_angles(c1.T, c2.T, c3.T, cell.h.T, cell.hinv.T)
+    return _screened(_geometry.calc_angles(c1.T, c2.T, c3.T, cell.h.T, cell.hinv.T), arrays)
 
 
 def calc_dihedrals(
@@ -147,10 +167,13 @@ def calc_dihedrals(
     array([3.1415926...])
 
     """
-    c1, c2, c3, c4 = _corresponding(
+    arrays = _corresponding(
         ("coords1", "coords2", "coords3", "coords4"), (coords1, coords2, coords3, coords4)
     )
+    c1, c2, c3, c4 = arrays.values()
     cell = as_cell(box)
     if not len(c1):
         return np.empty(0)
-    return _geometry.calc_dihedrals(c1.T, c2.T, c3.T, c4.T, cell.h.T, cell.hinv.T)
+    return _screened(
+        _geometry.calc_dihedrals(c1.T, c2.T, c3.T, c4.T, cell.h.T, cell.hinv.T), arrays
+    )

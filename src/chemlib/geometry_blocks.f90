@@ -5,6 +5,7 @@
 ! libm, whose scalar call (~20-35 ns) would dominate angles and dihedrals.
 module chemlib_geometry_blocks
     use chemlib_minimum_image, only: dp, periodic_cell, displacement_block
+    use chemlib_input_screen, only: all_finite
     implicit none
     private
     public :: BLOCK_SIZE, bond_block, angle_block, dihedral_block
@@ -53,24 +54,36 @@ contains
         angle = merge(PI, angle, angle <= -PI)
     end function vector_atan2
 
-    subroutine bond_block(cell, c1, c2, bonds)
+    ! Every block also adds 1 to non_finite if it met a NaN or infinity: the
+    ! input screen, on values already in L1 (input_screen.f90). Each input
+    ! value enters a displacement, and a non-finite displacement stays
+    ! non-finite through the minimum image and through any product or sum it
+    ! enters (inf * 0 is NaN), so the screened quantity of a row is
+    ! non-finite whenever an input of the row is. (Finite input whose
+    ! differences overflow is counted too; the wrapper then finds no bad
+    ! argument and keeps the results.)
+    subroutine bond_block(cell, c1, c2, bonds, non_finite)
         type(periodic_cell), intent(in) :: cell
         real(dp), intent(in) :: c1(:, :), c2(:, :)
         real(dp), intent(out) :: bonds(:)
+        integer(8), intent(inout) :: non_finite
         real(dp) :: d(BLOCK_SIZE, 3)
         integer :: nb
 
         nb = size(bonds)
         call displacement_block(cell, c1, c2, d(:nb, :))
         bonds = sqrt(d(:nb, 1)**2 + d(:nb, 2)**2 + d(:nb, 3)**2)
+        if (.not. all_finite(int(nb, 8), bonds)) non_finite = non_finite + 1
     end subroutine bond_block
 
     ! Angle at c2: atan2(|u x v|, u . v), accurate near 0 and pi where acos is not.
-    subroutine angle_block(cell, c1, c2, c3, angles)
+    ! Screened: u . v, non-finite if u or v is.
+    subroutine angle_block(cell, c1, c2, c3, angles, non_finite)
         type(periodic_cell), intent(in) :: cell
         real(dp), intent(in) :: c1(:, :), c2(:, :), c3(:, :)
         real(dp), intent(out) :: angles(:)
-        real(dp) :: u(BLOCK_SIZE, 3), v(BLOCK_SIZE, 3)
+        integer(8), intent(inout) :: non_finite
+        real(dp) :: u(BLOCK_SIZE, 3), v(BLOCK_SIZE, 3), dots(BLOCK_SIZE)
         real(dp) :: wx, wy, wz
         integer :: i
 
@@ -80,17 +93,21 @@ contains
             wx = u(i, 2) * v(i, 3) - u(i, 3) * v(i, 2)
             wy = u(i, 3) * v(i, 1) - u(i, 1) * v(i, 3)
             wz = u(i, 1) * v(i, 2) - u(i, 2) * v(i, 1)
-            angles(i) = vector_atan2(sqrt(wx * wx + wy * wy + wz * wz), &
-                u(i, 1) * v(i, 1) + u(i, 2) * v(i, 2) + u(i, 3) * v(i, 3))
+            dots(i) = u(i, 1) * v(i, 1) + u(i, 2) * v(i, 2) + u(i, 3) * v(i, 3)
+            angles(i) = vector_atan2(sqrt(wx * wx + wy * wy + wz * wz), dots(i))
         end do
+        if (.not. all_finite(size(angles, kind=8), dots)) non_finite = non_finite + 1
     end subroutine angle_block
 
     ! IUPAC dihedral: atan2(|b2| b1 . (b2 x b3), (b1 x b2) . (b2 x b3)).
-    subroutine dihedral_block(cell, c1, c2, c3, c4, dihedrals)
+    ! Screened: x + y, non-finite if b1 (through y), b2 (|b2| in y) or b3
+    ! (through n2, in both) is.
+    subroutine dihedral_block(cell, c1, c2, c3, c4, dihedrals, non_finite)
         type(periodic_cell), intent(in) :: cell
         real(dp), intent(in) :: c1(:, :), c2(:, :), c3(:, :), c4(:, :)
         real(dp), intent(out) :: dihedrals(:)
-        real(dp) :: b1(BLOCK_SIZE, 3), b2(BLOCK_SIZE, 3), b3(BLOCK_SIZE, 3)
+        integer(8), intent(inout) :: non_finite
+        real(dp) :: b1(BLOCK_SIZE, 3), b2(BLOCK_SIZE, 3), b3(BLOCK_SIZE, 3), screened(BLOCK_SIZE)
         real(dp) :: n1x, n1y, n1z, n2x, n2y, n2z, y, x
         integer :: i
 
@@ -108,7 +125,9 @@ contains
                 * (b1(i, 1) * n2x + b1(i, 2) * n2y + b1(i, 3) * n2z)
             x = n1x * n2x + n1y * n2y + n1z * n2z
             dihedrals(i) = vector_atan2(y, x)
+            screened(i) = x + y
         end do
+        if (.not. all_finite(size(dihedrals, kind=8), screened)) non_finite = non_finite + 1
     end subroutine dihedral_block
 
 end module chemlib_geometry_blocks

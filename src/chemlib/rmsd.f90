@@ -9,17 +9,20 @@
 
 ! values(f) = weighted RMSD between reference and frames(:, :, f). center
 ! subtracts each structure's weighted centroid; superposition (which implies
-! centring) also minimises over rotations. info is nonzero if LAPACK failed.
+! centring) also minimises over rotations. info is nonzero if LAPACK failed;
+! non_finite counts the frames holding a NaN or infinity.
 subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
-                           values, info)
+                           values, info, non_finite)
     use chemlib_minimum_image, only: dp, MIN_PARALLEL_WORK
     use chemlib_superposition, only: weighted_centroid, superposed_msd
+    use chemlib_input_screen, only: all_finite
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), frames(3, n, nframes), weights(n)
     logical, intent(in) :: center, superposition
     real(8), intent(out) :: values(nframes)
     integer, intent(out) :: info
+    integer(8), intent(out) :: non_finite
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
     !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
@@ -41,9 +44,13 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
         ga = ga + weights(k) * sum(ref_centred(:, k)**2)
         sum_wa = sum_wa + weights(k) * ref_centred(:, k)
     end do
+    non_finite = 0
     !$omp parallel do schedule(static) private(centroid, msd, frame_info, k) reduction(max:info) &
-    !$omp if(n * nframes >= MIN_PARALLEL_WORK)
+    !$omp reduction(+:non_finite) if(n * nframes >= MIN_PARALLEL_WORK)
     do f = 1, nframes
+        ! Screened here, just before its one pass: the frame is then read
+        ! from cache (input_screen.f90).
+        if (.not. all_finite(3 * n, frames(:, :, f))) non_finite = non_finite + 1
         if (superposition) then
             call superposed_msd(n, ref_centred, ref_centroid, ga, sum_wa, frames(:, :, f), weights, &
                                 wsum, msd, frame_info)

@@ -15,6 +15,7 @@ from chemlib._arguments import (
     as_frames,
     as_weights,
     flag,
+    raise_if_non_finite,
     same_length,
 )
 from chemlib._extensions import load_extension
@@ -131,7 +132,8 @@ def rmsd_trajectory(
     centre = flag(center, "center")
     if not len(trajectory):
         return np.empty(0)
-    values, info = _rmsd.rmsd_trajectory(ref.T, trajectory.T, w, centre, superpose)
+    values, info, non_finite = _rmsd.rmsd_trajectory(ref.T, trajectory.T, w, centre, superpose)
+    raise_if_non_finite(non_finite, {"frames": trajectory})
     _check_lapack(info)
     return values
 

@@ -1,5 +1,9 @@
 """Every public function rejects bad input before compiled code runs.
 
+(One exception, for speed: NaN and infinity in the coordinates of calc_bonds,
+calc_angles, calc_dihedrals and in rmsd_trajectory's frames are counted by the
+kernels as they read each block, and the same error is raised after them.)
+
 Each case names the argument and what is wrong; the error must name the
 argument too. The catalogue follows the API contract: wrong ndim/shape,
 mismatched lengths, non-numeric dtypes, NaN/inf in coordinates or box, box
@@ -21,6 +25,13 @@ def test_valid_arguments_are_accepted(name):
     call(name)
 
 
+def with_value(array: np.ndarray, index: tuple[int, ...], value: float) -> np.ndarray:
+    """A copy of array with one element replaced."""
+    changed = array.copy()
+    changed[index] = value
+    return changed
+
+
 COORDINATE_CASES = [
     (np.zeros((4, 2)), ValueError, r"shape \(n, 3\)"),
     (np.zeros((4, 3, 1)), ValueError, r"shape"),
@@ -29,8 +40,9 @@ COORDINATE_CASES = [
     (np.ones((2, 3), dtype=complex), TypeError, "real numbers"),
     (np.ones((2, 3), dtype=bool), TypeError, "real numbers"),
     (np.array([[1, None, 2]], dtype=object), TypeError, "real numbers"),
-    (np.array([[0.0, np.nan, 1.0]]), ValueError, "NaN or infinity"),
-    (np.array([[0.0, 1.0, -np.inf]]), ValueError, "NaN or infinity"),
+    # Full length, so that no length check can answer first.
+    (with_value(XYZ, (3, 1), np.nan), ValueError, r"NaN or infinity at index \(3, 1\)"),
+    (with_value(XYZ, (9, 2), -np.inf), ValueError, r"NaN or infinity at index \(9, 2\)"),
     (None, TypeError, "None"),
 ]
 
@@ -74,6 +86,21 @@ def test_trajectory_with_other_atom_count():
         chemlib.rmsd_trajectory(XYZ, np.zeros((2, 9, 3)))
     with pytest.raises(ValueError, match=r"frames must have shape \(n_frames, n, 3\)"):
         chemlib.rmsd_trajectory(XYZ, XYZ)
+
+
+@pytest.mark.parametrize("superposition", [True, False])
+@pytest.mark.parametrize("center", [True, False])
+@pytest.mark.parametrize(
+    ("frame", "atom", "axis", "bad"), [(0, 0, 0, np.nan), (37, 5, 1, np.inf), (99, 9, 2, -np.inf)]
+)
+def test_non_finite_frames_are_named(frame, atom, axis, bad, center, superposition):
+    # The trajectory kernel screens each frame as it reads it: first, middle
+    # and last frame, every mode, must still give the argument checks' error.
+    frames = np.stack([XYZ] * 100)
+    frames[frame, atom, axis] = bad
+    expected = rf"frames contains NaN or infinity at index \({frame}, {atom}, {axis}\)"
+    with pytest.raises(ValueError, match=expected):
+        chemlib.rmsd_trajectory(XYZ, frames, center=center, superposition=superposition)
 
 
 BOX_CASES = [

@@ -154,3 +154,38 @@ def test_dihedrals_within_two_ulp_over_the_full_circle():
     got = chemlib.calc_dihedrals(c1, c2, c3, c4)
     expected = dihedrals(c1, c2, c3, c4)
     assert np.all(np.abs(got - expected) <= 4 * np.spacing(np.abs(expected)) + 1e-15)
+
+
+GEOMETRY_KERNELS = {
+    "calc_bonds": (chemlib.calc_bonds, 2),
+    "calc_angles": (chemlib.calc_angles, 3),
+    "calc_dihedrals": (chemlib.calc_dihedrals, 4),
+}
+
+
+@pytest.mark.parametrize("kernel", sorted(GEOMETRY_KERNELS))
+@pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_kernels_find_every_non_finite_input_they_screen(rng, kernel, box, bad):
+    # These kernels screen their input block by block (256 rows) while they
+    # compute; a bad value in any argument, in the first block, a middle one
+    # or the short last one, must raise the error the argument checks give.
+    function, arity = GEOMETRY_KERNELS[kernel]
+    n = 1000
+    for argument in range(arity):
+        for row, column in ((0, 0), (517, 1), (n - 1, 2)):
+            coords = [positions(rng, n) for _ in range(arity)]
+            coords[argument][row, column] = bad
+            with pytest.raises(ValueError, match="NaN or infinity") as raised:
+                function(*coords, box=box)
+            assert str(raised.value) == (
+                f"coords{argument + 1} contains NaN or infinity at index ({row}, {column})"
+            )
+
+
+@pytest.mark.parametrize("kernel", sorted(GEOMETRY_KERNELS))
+def test_kernels_screen_passes_the_largest_finite_values(kernel):
+    function, arity = GEOMETRY_KERNELS[kernel]
+    extreme = np.finfo(float).max
+    coords = [np.full((300, 3), extreme * (-1) ** k) for k in range(arity)]
+    function(*coords)  # may overflow to inf in the result, but must not raise
