@@ -6,7 +6,7 @@ For every case, each implementation is warmed up and then repeated; the table
 gives chemlib's median time, the fastest peer's, and the ratio peer/chemlib
 (> 1: chemlib is faster), plus the ratio against MDAnalysis' OpenMP backend
 where it runs the same work. Results go to DIR/benchmarks.json and the plot to
-DIR/benchmarks.png (default DIR: benchmarks/results). Peers are optional
+DIR/benchmarks.png (default DIR: benchmarks/results/LABEL). Peers are optional
 (benchmarks/requirements.txt); a missing one is skipped.
 """
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller inputs and fewer repeats")
     parser.add_argument("--only", help=f"comma-separated suites out of: {', '.join(SUITES)}")
     parser.add_argument(
-        "--output", type=Path, default=HERE / "results", help="directory for JSON and plot"
+        "--output", type=Path, help="directory for JSON and plot (default: results/<label>)"
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the matplotlib plot")
     parser.add_argument(
@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         help="name of this chemlib build in the results (e.g. x86-64-v3)",
     )
     args = parser.parse_args(argv)
+    args.output = args.output or HERE / "results" / args.label
     suites = args.only.split(",") if args.only else list(SUITES)
     unknown = sorted(set(suites) - set(SUITES))
     if unknown:

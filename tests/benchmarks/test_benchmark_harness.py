@@ -84,12 +84,11 @@ def test_table_gives_each_run_its_own_ratios():
     assert row[7:10] == ["10 ms", "1.60", "2.00"]
 
 
-def test_run_writes_the_record_the_table_reads(tmp_path, capsys):
-    status = run.main(
-        ["--quick", "--only", "periodic", "--no-plot", "--label", "test", "--output", str(tmp_path)]
-    )
+def test_run_writes_the_record_the_table_reads(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(run, "HERE", tmp_path)  # default output: HERE/results/<label>
+    status = run.main(["--quick", "--only", "periodic", "--no-plot", "--label", "test"])
     assert status == 0
-    result = json.loads((tmp_path / "benchmarks.json").read_text())
+    result = json.loads((tmp_path / "results" / "test" / "benchmarks.json").read_text())
     assert result["label"] == "test"
     assert result["quick"] is True
     assert {c["kernel"] for c in result["cases"]} == {"wrap"}
