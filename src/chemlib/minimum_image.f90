@@ -18,7 +18,7 @@ module chemlib_minimum_image
     private
 
     integer, parameter, public :: dp = kind(1.0d0)
-    integer, parameter, public :: CELL_NONE = 0, CELL_ORTHORHOMBIC = 1, CELL_TRICLINIC = 2
+    integer, parameter :: CELL_NONE = 0, CELL_ORTHORHOMBIC = 1, CELL_TRICLINIC = 2
     ! Below this many elementary operations (pairs, atoms x frames) a parallel
     ! region costs more than it saves: kernels then run on the calling thread.
     integer(8), parameter, public :: MIN_PARALLEL_WORK = 20000
@@ -43,7 +43,7 @@ module chemlib_minimum_image
         real(dp) :: inv_lengths(3) = 0
         ! Lattice vectors that can shorten a displacement once it is in the
         ! brick (see find_useful_shifts): the only images worth trying.
-        integer :: n_shifts = 0
+        ! Allocated for triclinic cells only, the only ones that use it.
         real(dp), allocatable :: shifts(:, :)
         ! The useful shifts padded to SHIFT_SLOTS by repeating the first (a
         ! repeat never changes a minimum), for loops of fixed length.
@@ -92,14 +92,14 @@ contains
         type(periodic_cell), intent(inout) :: cell
         real(dp) :: half_widths(3), v(3)
         real(dp), allocatable :: found(:, :)
-        integer :: reach(3), i, j, k
+        integer :: reach(3), i, j, k, found_count
 
         half_widths = [cell%h(1, 1), cell%h(2, 2), cell%h(3, 3)] / 2
         do k = 1, 3
             reach(k) = ceiling(2 * norm2(half_widths) * norm2(cell%hinv(k, :)))
         end do
         allocate (found(3, product(2 * reach + 1)))
-        cell%n_shifts = 0
+        found_count = 0
         do k = -reach(3), reach(3)
             do j = -reach(2), reach(2)
                 do i = -reach(1), reach(1)
@@ -108,16 +108,16 @@ contains
                     ! Ties (the orthorhombic faces) cannot shorten anything, and
                     ! within 1e-12 of a tie only by rounding error.
                     if (sum(half_widths * abs(v)) > (1 + 1.0e-12_dp) * dot_product(v, v) / 2) then
-                        cell%n_shifts = cell%n_shifts + 1
-                        found(:, cell%n_shifts) = v
+                        found_count = found_count + 1
+                        found(:, found_count) = v
                     end if
                 end do
             end do
         end do
-        cell%shifts = found(:, :cell%n_shifts)
-        if (cell%n_shifts == 0) return  ! slots stay zero shifts: no-ops
+        cell%shifts = found(:, :found_count)
+        if (found_count == 0) return  ! slots stay zero shifts: no-ops
         do k = 1, SHIFT_SLOTS
-            cell%slots(:, k) = cell%shifts(:, merge(k, 1, k <= cell%n_shifts))
+            cell%slots(:, k) = cell%shifts(:, merge(k, 1, k <= found_count))
         end do
     end subroutine find_useful_shifts
 
@@ -215,7 +215,7 @@ contains
             best_sq(i) = x * x + y * y + z * z
         end do
         best = brick
-        do k = 1, cell%n_shifts
+        do k = 1, size(cell%shifts, 2)
             do i = 1, n
                 tx = brick(i, 1) + cell%shifts(1, k)
                 ty = brick(i, 2) + cell%shifts(2, k)
@@ -297,7 +297,7 @@ contains
                 distances(j) = sqrt(dx * dx + dy * dy + dz * dz)
             end do
         case (CELL_TRICLINIC)
-            if (cell%n_shifts <= SHIFT_SLOTS) then
+            if (size(cell%shifts, 2) <= SHIFT_SLOTS) then
                 ! Everything per pair in registers: the brick, then a fixed
                 ! number of candidate shifts (the useful ones, padded with
                 ! repeats), so the compiler unrolls them and vectorises the row.

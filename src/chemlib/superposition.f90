@@ -10,8 +10,7 @@ module chemlib_superposition
     use chemlib_minimum_image, only: dp
     implicit none
     private
-    public :: weighted_centroid, pair_sums, key_matrix, qcp_largest_eigenvalue
-    public :: optimal_rotation, superposed_msd, refined_msd
+    public :: weighted_centroid, superposed_msd, refined_msd
 
     ! Below this fraction of the structures' squared sizes, 2 (E0 - lambda) has
     ! lost most of its digits to cancellation (nearly identical structures):
