@@ -48,10 +48,11 @@ def require_finite(array: np.ndarray, name: str) -> None:
 def raise_if_non_finite(non_finite: int, arrays: dict[str, np.ndarray]) -> None:
     """After a kernel that screened its own input: raise as require_finite would.
 
-    ``non_finite`` is the kernel's count of NaN and infinite values among its
-    input or the differences it formed from it; ``arrays`` maps each argument
-    name to the array the kernel read. Only then are the arrays searched: a
-    count from finite input whose differences overflowed raises nothing.
+    ``non_finite`` is the kernel's count of blocks (or frames) in which it met
+    a NaN or infinity, in its input or in values it formed from it; ``arrays``
+    maps each argument name to the array the kernel read. Only then are the
+    arrays searched: a count from finite input whose differences overflowed
+    raises nothing.
     """
     if non_finite:
         for name, array in arrays.items():
