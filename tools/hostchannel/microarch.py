@@ -73,41 +73,40 @@ def microarch_shims() -> list[Shim]:
     """Both packages for every x86-64 psABI level (1-4), as conda-forge publishes them."""
     shims = []
     for level in ARCHSPEC_X86_64:
-        build = f"{BUILD_PREFIX}level{level}"
+        # What the two packages of a level share.
+        level_package = {
+            "version": str(level),
+            "build": f"{BUILD_PREFIX}level{level}",
+            "license": "BSD-3-Clause",
+            "homepage": HOMEPAGE,
+            "noarch": "generic",
+        }
         shims.append(
             Shim(
                 name="_x86_64-microarch-level",
-                version=str(level),
-                build=build,
                 summary=(
                     f"Installs only where __archspec names an x86-64-v{level} (or newer) CPU, "
                     "like conda-forge's _x86_64-microarch-level"
                 ),
-                license="BSD-3-Clause",
-                homepage=HOMEPAGE,
-                noarch="generic",
                 script=("true",),
                 depends=(archspec_spec(level),),
+                **level_package,
             )
         )
         shims.append(
             Shim(
                 name="x86_64-microarch-level",
-                version=str(level),
-                build=build,
                 summary=(
                     f"Build requirement for x86-64 level {level}: activation appends "
                     f"{march(level)} to CFLAGS/CXXFLAGS/CPPFLAGS, run_exports "
                     f"_x86_64-microarch-level >={level}, like conda-forge's x86_64-microarch-level"
                 ),
-                license="BSD-3-Clause",
-                homepage=HOMEPAGE,
-                noarch="generic",
                 files={
                     "etc/conda/activate.d/~activate-x86_64-microarch-level.sh": _activation(level)
                 },
                 depends=("__unix",),
                 run_exports={"strong": (f"_x86_64-microarch-level >={level}",)},
+                **level_package,
             )
         )
     return shims
