@@ -1,9 +1,9 @@
 ! Periodic cells and the minimum-image convention, shared by the Fortran
 ! kernels (compiled once into a static library, never wrapped by f2py): whole
-! blocks of minimum-image displacements (calc_bonds/angles/dihedrals) and of
-! distances from one point (distance arrays). gfortran does not inline across
-! files, so the per-element steps live here beside the loops that use them,
-! and callers elsewhere call once per row or block.
+! blocks of triclinic minimum-image displacements (calc_bonds/angles/
+! dihedrals) and of distances from one point (distance arrays). gfortran does
+! not inline across files, so the per-element steps live here beside the
+! loops that use them, and callers elsewhere call once per row or block.
 !
 ! A cell is given to every kernel as two 3x3 matrices prepared in Python
 ! (chemlib/_box.py): h, whose columns are the box vectors a, b, c (MDAnalysis'
@@ -50,7 +50,7 @@ module chemlib_minimum_image
         real(dp) :: slots(3, SHIFT_SLOTS) = 0
     end type periodic_cell
 
-    public :: make_cell, displacement_block, to_kernel_frame, point_distances
+    public :: make_cell, is_triclinic, triclinic_displacements, to_kernel_frame, point_distances
 
 contains
 
@@ -141,33 +141,32 @@ contains
         w = merge(0.0_dp, w, w >= 1)
     end function wrap_fractional
 
-    ! Minimum-image displacements of a block of atom pairs: d(i, :) is the
-    ! shortest image of to(:, i) - from(:, i). Blocks (a few hundred pairs) keep
-    ! the columns in L1 and let every loop here vectorise; one call per block
-    ! makes the call across files free.
-    pure subroutine displacement_block(cell, from, to, d)
+    ! Only triclinic cells need the searches below: orthorhombic and absent
+    ! cells take one rounding per component, which callers write inline.
+    pure logical function is_triclinic(cell)
         type(periodic_cell), intent(in) :: cell
-        real(dp), intent(in) :: from(:, :), to(:, :)
-        real(dp), intent(out) :: d(:, :)
-        integer :: i, k
+        is_triclinic = cell%kind == CELL_TRICLINIC
+    end function is_triclinic
 
-        do i = 1, size(d, 1)
-            d(i, 1) = to(1, i) - from(1, i)
-            d(i, 2) = to(2, i) - from(2, i)
-            d(i, 3) = to(3, i) - from(3, i)
+    ! Triclinic minimum-image displacements of a block of atom pairs: d(:, i)
+    ! is the shortest image of to(:, i) - from(:, i). Blocks (a few hundred
+    ! pairs) keep the work columns in L1 and let every loop here vectorise;
+    ! one call per block makes the call across files free.
+    pure subroutine triclinic_displacements(cell, from, to, d)
+        type(periodic_cell), intent(in) :: cell
+        real(dp), intent(out), contiguous :: d(:, :)
+        real(dp), intent(in) :: from(3, size(d, 2)), to(3, size(d, 2))
+        real(dp) :: columns(size(d, 2), 3)
+        integer :: i
+
+        do i = 1, size(d, 2)
+            columns(i, 1) = to(1, i) - from(1, i)
+            columns(i, 2) = to(2, i) - from(2, i)
+            columns(i, 3) = to(3, i) - from(3, i)
         end do
-        select case (cell%kind)
-        case (CELL_ORTHORHOMBIC)
-            do k = 1, 3
-                do i = 1, size(d, 1)
-                    d(i, k) = d(i, k) - cell%lengths(k) &
-                        * ((d(i, k) * cell%inv_lengths(k) + ROUNDING_SHIFT) - ROUNDING_SHIFT)
-                end do
-            end do
-        case (CELL_TRICLINIC)
-            call minimum_image_block(cell, d)
-        end select
-    end subroutine displacement_block
+        call minimum_image_block(cell, columns)
+        d = transpose(columns)
+    end subroutine triclinic_displacements
 
     ! Whole box vectors c, then b, then a off d by rounding: d lands in the
     ! brick |d_x| <= a_x/2, |d_y| <= b_y/2, |d_z| <= c_z/2 (h lower-triangular
