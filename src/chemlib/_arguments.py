@@ -74,16 +74,20 @@ def as_coordinates(value: ArrayLike, name: str, *, kernel_screens: bool = False)
     return array
 
 
-def as_frames(value: ArrayLike, name: str) -> FloatArray:
-    """Return a trajectory of shape (n_frames, n, 3) as a C-contiguous float64 array.
+def as_frames(value: ArrayLike, name: str) -> NDArray[np.float32] | FloatArray:
+    """Return a trajectory of shape (n_frames, n, 3), C-contiguous.
 
-    Not screened for NaN/infinity: the trajectory kernel counts them frame by
-    frame as it reads them (see raise_if_non_finite).
+    float32 frames stay float32: the trajectory kernel has a float32 entry
+    that reads them as they are (half the memory traffic) and computes in
+    float64. Any other numbers become float64. Not screened for NaN/infinity:
+    the kernel counts them frame by frame as it reads them (see
+    raise_if_non_finite).
     """
     array = numeric_array(value, name)
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"{name} must have shape (n_frames, n, 3), got shape {array.shape}")
-    return np.ascontiguousarray(array, dtype=np.float64)
+    dtype = np.float32 if array.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(array, dtype=dtype)
 
 
 def as_vector(value: ArrayLike, name: str) -> FloatArray:

@@ -2,12 +2,14 @@
 ! anyway. A separate screen before the kernel (chemlib._finite_check) reads
 ! every input array once more from memory, which for the memory-bound
 ! geometry and trajectory kernels costs a large part of the kernel's time.
-! rmsd.f90 screens each frame just before its pass; the geometry blocks
-! (geometry_blocks.f90) screen a quantity they computed from every input of
-! the block. The wrappers raise the argument checks' ValueError when a kernel
-! reports a non-finite value (chemlib._arguments.raise_if_non_finite). No
-! kernel indexes memory by a coordinate value, so computing on a NaN is
-! harmless; its results are discarded.
+! The geometry blocks (geometry_blocks.f90) screen quantities they computed
+! from every input of the block; the trajectory RMSD needs no pass at all,
+! as a frame's weighted sum is non-finite exactly when the frame holds a NaN
+! or infinity (superposition.f90). The wrappers raise the argument checks'
+! ValueError when a kernel reports a non-finite value
+! (chemlib._arguments.raise_if_non_finite). No kernel indexes memory by a
+! coordinate value, so computing on a NaN is harmless; its results are
+! discarded.
 module chemlib_input_screen
     use, intrinsic :: iso_fortran_env, only: real64
     implicit none

@@ -10,12 +10,13 @@
 ! values(f) = weighted RMSD between reference and frames(:, :, f). center
 ! subtracts each structure's weighted centroid; superposition (which implies
 ! centring) also minimises over rotations. info is nonzero if LAPACK failed;
-! non_finite counts the frames holding a NaN or infinity.
+! non_finite counts the frames holding a NaN or infinity. Each frame is read
+! from memory once, into a thread's columns (superposition.f90), which stay
+! in cache for the passes over it.
 subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
                            values, info, non_finite)
-    use chemlib_minimum_image, only: dp, MIN_PARALLEL_WORK
-    use chemlib_superposition, only: weighted_centroid, superposed_msd
-    use chemlib_input_screen, only: all_finite
+    use chemlib_minimum_image, only: MIN_PARALLEL_WORK
+    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), frames(3, n, nframes), weights(n)
@@ -26,50 +27,76 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
     !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
-    real(dp), allocatable :: ref_centred(:, :)
-    real(dp) :: wsum, ref_centroid(3), centroid(3), msd, ga, sum_wa(3)
-    integer(8) :: f, k
+    type(reference_structure) :: ref
+    real(8), allocatable :: columns(:, :)
+    real(8) :: msd
     integer :: frame_info
+    integer(8) :: f, k
 
+    ref = prepared_reference(n, transpose(reference), weights, center, superposition)
     info = 0
-    wsum = sum(weights)
-    ref_centroid = 0
-    if (center .or. superposition) ref_centroid = weighted_centroid(reference, weights, wsum)
-    ! The reference is centred once; its sums serve every frame.
-    allocate (ref_centred(3, n))
-    ga = 0
-    sum_wa = 0
-    do k = 1, n
-        ref_centred(:, k) = reference(:, k) - ref_centroid
-        ga = ga + weights(k) * sum(ref_centred(:, k)**2)
-        sum_wa = sum_wa + weights(k) * ref_centred(:, k)
-    end do
     non_finite = 0
-    !$omp parallel do schedule(static) private(centroid, msd, frame_info, k) reduction(max:info) &
-    !$omp reduction(+:non_finite) if(n * nframes >= MIN_PARALLEL_WORK)
+    !$omp parallel private(columns, msd, frame_info, k) reduction(max:info) reduction(+:non_finite) &
+    !$omp if(n * nframes >= MIN_PARALLEL_WORK)
+    allocate (columns(n, 3))
+    !$omp do schedule(static)
     do f = 1, nframes
-        ! Screened here, just before its one pass: the frame is then read
-        ! from cache (input_screen.f90).
-        if (.not. all_finite(3 * n, frames(:, :, f))) non_finite = non_finite + 1
-        if (superposition) then
-            call superposed_msd(n, ref_centred, ref_centroid, ga, sum_wa, frames(:, :, f), weights, &
-                                wsum, msd, frame_info)
-            info = max(info, abs(frame_info))
-        else
-            ! Summed directly (two passes when centring): the expanded form
-            ! would cancel for nearly identical structures.
-            centroid = 0
-            if (center) centroid = weighted_centroid(frames(:, :, f), weights, wsum)
-            msd = 0
-            do k = 1, n
-                msd = msd + weights(k) * sum((ref_centred(:, k) - (frames(:, k, f) - centroid))**2)
-            end do
-            msd = msd / wsum
-        end if
-        values(f) = sqrt(max(msd, 0.0_dp))
+        do k = 1, n
+            columns(k, 1) = frames(1, k, f)
+            columns(k, 2) = frames(2, k, f)
+            columns(k, 3) = frames(3, k, f)
+        end do
+        call frame_msd(ref, n, columns, weights, msd, frame_info)
+        call record_frame(msd, frame_info, values(f), info, non_finite)
     end do
-    !$omp end parallel do
+    !$omp end do
+    !$omp end parallel
 end subroutine rmsd_trajectory
+
+! rmsd_trajectory for float32 frames, read as they are (half the memory
+! traffic of float64, and no float64 copy of the trajectory) and widened as
+! they are turned into columns; everything after that is float64, exactly as
+! for the same values given as float64.
+subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, n, nframes, &
+                                  values, info, non_finite)
+    use chemlib_minimum_image, only: MIN_PARALLEL_WORK
+    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
+    implicit none
+    integer(8), intent(in) :: n, nframes
+    real(8), intent(in) :: reference(3, n), weights(n)
+    real(4), intent(in) :: frames(3, n, nframes)
+    logical, intent(in) :: center, superposition
+    real(8), intent(out) :: values(nframes)
+    integer, intent(out) :: info
+    integer(8), intent(out) :: non_finite
+    !f2py threadsafe
+    !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
+    !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
+    type(reference_structure) :: ref
+    real(8), allocatable :: columns(:, :)
+    real(8) :: msd
+    integer :: frame_info
+    integer(8) :: f, k
+
+    ref = prepared_reference(n, transpose(reference), weights, center, superposition)
+    info = 0
+    non_finite = 0
+    !$omp parallel private(columns, msd, frame_info, k) reduction(max:info) reduction(+:non_finite) &
+    !$omp if(n * nframes >= MIN_PARALLEL_WORK)
+    allocate (columns(n, 3))
+    !$omp do schedule(static)
+    do f = 1, nframes
+        do k = 1, n
+            columns(k, 1) = frames(1, k, f)
+            columns(k, 2) = frames(2, k, f)
+            columns(k, 3) = frames(3, k, f)
+        end do
+        call frame_msd(ref, n, columns, weights, msd, frame_info)
+        call record_frame(msd, frame_info, values(f), info, non_finite)
+    end do
+    !$omp end do
+    !$omp end parallel
+end subroutine rmsd_trajectory_single
 
 ! The rotation that best maps the centred b onto the centred a (a' ~ R b'),
 ! and the RMSD it leaves. info is LAPACK dsyev's.
@@ -84,9 +111,12 @@ subroutine rotation_matrix(a, b, weights, n, rotation, value, info)
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(a) :: n = shape(a, 1)
     real(dp) :: wsum, msd
+    real(dp), allocatable :: a_columns(:, :), b_columns(:, :)
 
     wsum = sum(weights)
-    call refined_msd(n, a, weighted_centroid(a, weights, wsum), b, weighted_centroid(b, weights, wsum), &
-                     weights, wsum, msd, rotation, info)
+    a_columns = transpose(a)
+    b_columns = transpose(b)
+    call refined_msd(n, a_columns, weighted_centroid(n, a_columns, weights, wsum), b_columns, &
+                     weighted_centroid(n, b_columns, weights, wsum), weights, wsum, msd, rotation, info)
     value = sqrt(max(msd, 0.0_dp))
 end subroutine rotation_matrix

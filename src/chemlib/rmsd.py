@@ -97,7 +97,9 @@ def rmsd_trajectory(
     reference : array_like, shape (n, 3)
         Positions in Angstrom; n >= 1.
     frames : array_like, shape (n_frames, n, 3)
-        The trajectory, Angstrom. Zero frames give an empty result.
+        The trajectory, Angstrom. Zero frames give an empty result. float32
+        frames are read as they are, without a float64 copy; the arithmetic
+        is float64 either way.
     weights : array_like, shape (n,), optional
         Non-negative weights, not all zero. None: equal weights.
     superposition : bool
@@ -132,7 +134,10 @@ def rmsd_trajectory(
     centre = flag(center, "center")
     if not len(trajectory):
         return np.empty(0)
-    values, info, non_finite = _rmsd.rmsd_trajectory(ref.T, trajectory.T, w, centre, superpose)
+    kernel = (
+        _rmsd.rmsd_trajectory_single if trajectory.dtype == np.float32 else _rmsd.rmsd_trajectory
+    )
+    values, info, non_finite = kernel(ref.T, trajectory.T, w, centre, superpose)
     raise_if_non_finite(non_finite, {"frames": trajectory})
     _check_lapack(info)
     return values

@@ -6,11 +6,19 @@
 ! sum; a' and b' are centred. S = sum w a' b'^T (3x3), E0 = (sum w|a'|^2 +
 ! sum w|b'|^2) / 2. The smallest sum w|a' - R b'|^2 over rotations R is
 ! 2 (E0 - lambda), lambda the largest eigenvalue of Horn's 4x4 key matrix of S.
+!
+! Structures are held here as columns, x(k, 1:3) for atom k (rmsd.f90
+! transposes NumPy's (n, 3) rows into them): the sums over atoms then load
+! contiguous vectors, where rows would need a shuffle per load, and vectorise
+! with one partial sum per SIMD lane (`omp simd reduction`: the order of the
+! additions depends on the vector width, not on the thread count).
 module chemlib_superposition
+    use, intrinsic :: ieee_arithmetic, only: ieee_is_finite, ieee_value, ieee_quiet_nan
     use chemlib_minimum_image, only: dp
     implicit none
     private
-    public :: weighted_centroid, superposed_msd, refined_msd
+    public :: reference_structure, prepared_reference, frame_msd, record_frame, weighted_centroid, &
+        refined_msd
 
     ! Below this fraction of the structures' squared sizes, 2 (E0 - lambda) has
     ! lost most of its digits to cancellation (nearly identical structures):
@@ -19,35 +27,123 @@ module chemlib_superposition
     real(dp), parameter :: NEWTON_TOLERANCE = 1.0e-14_dp
     integer, parameter :: NEWTON_MAX_ITERATIONS = 50
 
+    ! What every frame is compared with: the reference centred once, with the
+    ! sums over it that each frame's pass would otherwise recompute.
+    type :: reference_structure
+        logical :: center, superposition
+        real(dp), allocatable :: centred(:, :)  ! a - centroid, columns (n, 3)
+        real(dp) :: centroid(3)                 ! 0 unless centring or superposing
+        real(dp) :: wsum                        ! sum w
+        real(dp) :: ga                          ! sum w |a'|^2
+        real(dp) :: sum_wa(3)                   ! sum w a': zero but for rounding
+    end type reference_structure
+
 contains
 
-    pure function weighted_centroid(x, w, wsum) result(c)
-        real(dp), intent(in) :: x(:, :), w(:), wsum
+    pure function weighted_centroid(n, x, w, wsum) result(c)
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: x(n, 3), w(n), wsum
         real(dp) :: c(3)
+        real(dp) :: cx, cy, cz
         integer(8) :: k
-        c = 0
-        do k = 1, size(w, kind=8)
-            c = c + w(k) * x(:, k)
+        cx = 0
+        cy = 0
+        cz = 0
+        !$omp simd reduction(+:cx, cy, cz)
+        do k = 1, n
+            cx = cx + w(k) * x(k, 1)
+            cy = cy + w(k) * x(k, 2)
+            cz = cz + w(k) * x(k, 3)
         end do
-        c = c / wsum
+        c = [cx, cy, cz] / wsum
     end function weighted_centroid
 
+    ! The reference of a trajectory comparison, centred on its weighted
+    ! centroid when frames are centred or superposed.
+    function prepared_reference(n, a, w, center, superposition) result(ref)
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: a(n, 3), w(n)
+        logical, intent(in) :: center, superposition
+        type(reference_structure) :: ref
+        integer :: i
+
+        ref%center = center
+        ref%superposition = superposition
+        ref%wsum = sum(w)
+        ref%centroid = 0
+        if (center .or. superposition) ref%centroid = weighted_centroid(n, a, w, ref%wsum)
+        allocate (ref%centred(n, 3))
+        do i = 1, 3
+            ref%centred(:, i) = a(:, i) - ref%centroid(i)
+            ref%sum_wa(i) = sum(w * ref%centred(:, i))
+        end do
+        ref%ga = sum(w * (ref%centred(:, 1)**2 + ref%centred(:, 2)**2 + ref%centred(:, 3)**2))
+    end function prepared_reference
+
+    ! Weighted mean squared deviation of frame b from the reference: plain,
+    ! centred, or superposed, as the reference was prepared. msd is NaN or
+    ! infinite when b holds a NaN or infinity, which is how the trajectory
+    ! kernels screen their frames (input_screen.f90) without a pass of their
+    ! own. info is LAPACK's (superposition only).
+    subroutine frame_msd(ref, n, b, w, msd, info)
+        type(reference_structure), intent(in) :: ref
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: b(n, 3), w(n)
+        real(dp), intent(out) :: msd
+        integer, intent(out) :: info
+        real(dp) :: cb(3), dx, dy, dz
+        integer(8) :: k
+
+        info = 0
+        if (ref%superposition) then
+            call superposed_msd(n, ref%centred, ref%centroid, ref%ga, ref%sum_wa, b, w, ref%wsum, msd, info)
+            return
+        end if
+        ! Summed directly (two passes when centring): the expanded form would
+        ! cancel for nearly identical structures.
+        cb = 0
+        if (ref%center) cb = weighted_centroid(n, b, w, ref%wsum)
+        msd = 0
+        !$omp simd reduction(+:msd) private(dx, dy, dz)
+        do k = 1, n
+            dx = ref%centred(k, 1) - (b(k, 1) - cb(1))
+            dy = ref%centred(k, 2) - (b(k, 2) - cb(2))
+            dz = ref%centred(k, 3) - (b(k, 3) - cb(3))
+            msd = msd + w(k) * (dx * dx + dy * dy + dz * dz)
+        end do
+        msd = msd / ref%wsum
+    end subroutine frame_msd
+
+    ! Stores a frame's RMSD and adds its screen and LAPACK info to the
+    ! trajectory's totals.
+    pure subroutine record_frame(msd, frame_info, value, info, non_finite)
+        real(dp), intent(in) :: msd
+        integer, intent(in) :: frame_info
+        real(dp), intent(out) :: value
+        integer, intent(inout) :: info
+        integer(8), intent(inout) :: non_finite
+        if (.not. ieee_is_finite(msd)) non_finite = non_finite + 1
+        info = max(info, abs(frame_info))
+        value = sqrt(max(msd, 0.0_dp))
+    end subroutine record_frame
+
     ! One pass over the atoms: S and E0 of the structures centred on ca and cb.
-    pure subroutine pair_sums(a, ca, b, cb, w, s, e0)
-        real(dp), intent(in) :: a(:, :), ca(3), b(:, :), cb(3), w(:)
+    pure subroutine pair_sums(n, a, ca, b, cb, w, s, e0)
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: a(n, 3), ca(3), b(n, 3), cb(3), w(n)
         real(dp), intent(out) :: s(3, 3), e0
         real(dp) :: ak(3), bk(3)
         integer(8) :: k
         integer :: i
         s = 0
         e0 = 0
-        do k = 1, size(w, kind=8)
-            ak = a(:, k) - ca
-            bk = w(k) * (b(:, k) - cb)
+        do k = 1, n
+            ak = a(k, :) - ca
+            bk = w(k) * (b(k, :) - cb)
             do i = 1, 3
                 s(:, i) = s(:, i) + ak * bk(i)
             end do
-            e0 = e0 + w(k) * sum(ak**2) + sum(bk * (b(:, k) - cb))
+            e0 = e0 + w(k) * sum(ak**2) + sum(bk * (b(k, :) - cb))
         end do
         e0 = e0 / 2
     end subroutine pair_sums
@@ -167,28 +263,51 @@ contains
     ! reach of the rounding error of these one-pass sums (nearly identical
     ! structures).
     subroutine superposed_msd(n, a_c, ca, ga, sum_wa, b, w, wsum, msd, info)
-        ! Explicit shapes: the compiler knows the columns are contiguous.
         integer(8), intent(in) :: n
-        real(dp), intent(in) :: a_c(3, n), ca(3), ga, sum_wa(3), b(3, n), w(n), wsum
+        real(dp), intent(in) :: a_c(n, 3), ca(3), ga, sum_wa(3), b(n, 3), w(n), wsum
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, rotation(3, 3), wb(3), bk(3)
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, rotation(3, 3)
+        real(dp) :: s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, bx, by, bz, tx, ty, tz
         logical :: converged
         integer(8) :: k
         integer :: i
 
-        s = 0
-        sum_wb = 0
+        info = 0
+        s11 = 0; s21 = 0; s31 = 0; s12 = 0; s22 = 0; s32 = 0; s13 = 0; s23 = 0; s33 = 0
+        wbx = 0; wby = 0; wbz = 0
         sum_wbb = 0
+        !$omp simd reduction(+:s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, sum_wbb) &
+        !$omp private(bx, by, bz, tx, ty, tz)
         do k = 1, n
-            bk = b(:, k) - ca
-            wb = w(k) * bk
-            sum_wb = sum_wb + wb
-            sum_wbb = sum_wbb + wb(1) * bk(1) + wb(2) * bk(2) + wb(3) * bk(3)
-            do i = 1, 3
-                s(:, i) = s(:, i) + a_c(:, k) * wb(i)
-            end do
+            bx = b(k, 1) - ca(1)
+            by = b(k, 2) - ca(2)
+            bz = b(k, 3) - ca(3)
+            tx = w(k) * bx
+            ty = w(k) * by
+            tz = w(k) * bz
+            wbx = wbx + tx
+            wby = wby + ty
+            wbz = wbz + tz
+            sum_wbb = sum_wbb + tx * bx + ty * by + tz * bz
+            s11 = s11 + a_c(k, 1) * tx
+            s21 = s21 + a_c(k, 2) * tx
+            s31 = s31 + a_c(k, 3) * tx
+            s12 = s12 + a_c(k, 1) * ty
+            s22 = s22 + a_c(k, 2) * ty
+            s32 = s32 + a_c(k, 3) * ty
+            s13 = s13 + a_c(k, 1) * tz
+            s23 = s23 + a_c(k, 2) * tz
+            s33 = s33 + a_c(k, 3) * tz
         end do
+        sum_wb = [wbx, wby, wbz]
+        ! A NaN or infinity in b makes its weighted sum non-finite (w * inf is
+        ! inf, or NaN for w = 0); the solvers never see it.
+        if (.not. all(ieee_is_finite(sum_wb))) then
+            msd = ieee_value(msd, ieee_quiet_nan)
+            return
+        end if
+        s = reshape([s11, s21, s31, s12, s22, s32, s13, s23, s33], [3, 3])
         cb = sum_wb / wsum  ! relative to ca
         ! S of the centred pair: sum w a_c (b - cb)^T = S_raw - sum_wa cb^T.
         do i = 1, 3
@@ -196,13 +315,12 @@ contains
         end do
         e0 = (ga + sum_wbb - wsum * dot_product(cb, cb)) / 2
         call qcp_largest_eigenvalue(s, e0, lambda, converged)
-        info = 0
         if (converged .and. 2 * (e0 - lambda) > CANCELLATION_FRACTION * (ga + sum_wbb)) then
             msd = 2 * (e0 - lambda) / wsum
         else
             ! b's centroid afresh (not ca + cb): identical structures then get
             ! bit-identical centred coordinates, the identity and exactly 0.
-            call refined_msd(n, a_c, [0.0_dp, 0.0_dp, 0.0_dp], b, weighted_centroid(b, w, wsum), w, &
+            call refined_msd(n, a_c, [0.0_dp, 0.0_dp, 0.0_dp], b, weighted_centroid(n, b, w, wsum), w, &
                              wsum, msd, rotation, info)
         end if
     end subroutine superposed_msd
@@ -212,18 +330,18 @@ contains
     ! over the rotated atoms, so identical structures give exactly 0.
     subroutine refined_msd(n, a, ca, b, cb, w, wsum, msd, rotation, info)
         integer(8), intent(in) :: n
-        real(dp), intent(in) :: a(3, n), ca(3), b(3, n), cb(3), w(n), wsum
+        real(dp), intent(in) :: a(n, 3), ca(3), b(n, 3), cb(3), w(n), wsum
         real(dp), intent(out) :: msd, rotation(3, 3)
         integer, intent(out) :: info
         real(dp) :: s(3, 3), e0, lambda
         integer(8) :: k
 
-        call pair_sums(a, ca, b, cb, w, s, e0)
+        call pair_sums(n, a, ca, b, cb, w, s, e0)
         call optimal_rotation(s, rotation, lambda, info)
         msd = 0
         if (info /= 0) return
         do k = 1, n
-            msd = msd + w(k) * sum((a(:, k) - ca - matmul(rotation, b(:, k) - cb))**2)
+            msd = msd + w(k) * sum((a(k, :) - ca - matmul(rotation, b(k, :) - cb))**2)
         end do
         msd = msd / wsum
     end subroutine refined_msd

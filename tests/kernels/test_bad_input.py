@@ -88,15 +88,17 @@ def test_trajectory_with_other_atom_count():
         chemlib.rmsd_trajectory(XYZ, XYZ)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("superposition", [True, False])
 @pytest.mark.parametrize("center", [True, False])
 @pytest.mark.parametrize(
     ("frame", "atom", "axis", "bad"), [(0, 0, 0, np.nan), (37, 5, 1, np.inf), (99, 9, 2, -np.inf)]
 )
-def test_non_finite_frames_are_named(frame, atom, axis, bad, center, superposition):
-    # The trajectory kernel screens each frame as it reads it: first, middle
-    # and last frame, every mode, must still give the argument checks' error.
-    frames = np.stack([XYZ] * 100)
+def test_non_finite_frames_are_named(frame, atom, axis, bad, center, superposition, dtype):
+    # The trajectory kernels (float64 and float32 frames) screen each frame as
+    # they read it: first, middle and last frame, every mode, must still give
+    # the argument checks' error.
+    frames = np.stack([XYZ] * 100).astype(dtype)
     frames[frame, atom, axis] = bad
     expected = rf"frames contains NaN or infinity at index \({frame}, {atom}, {axis}\)"
     with pytest.raises(ValueError, match=expected):

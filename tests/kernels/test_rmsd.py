@@ -100,6 +100,23 @@ def test_trajectory_equals_framewise_rmsd(rng):
             np.testing.assert_allclose(values, expected, rtol=1e-14)
 
 
+@pytest.mark.parametrize("superposition", [True, False])
+@pytest.mark.parametrize("center", [True, False])
+def test_float32_frames_give_the_float64_result_of_their_values(rng, center, superposition):
+    # float32 frames are read as they are and widened in the kernel; the
+    # arithmetic after that is the float64 path's, so the results are equal
+    # bit for bit to those of the same values given as float64.
+    a = structure(rng)
+    frames = (a + rng.normal(scale=0.5, size=(40, *a.shape))).astype(np.float32)
+    w = rng.uniform(1, 3, len(a))
+    single = chemlib.rmsd_trajectory(a, frames, w, superposition=superposition, center=center)
+    double = chemlib.rmsd_trajectory(
+        a, frames.astype(np.float64), w, superposition=superposition, center=center
+    )
+    assert single.dtype == np.float64
+    np.testing.assert_array_equal(single, double)
+
+
 def test_trajectory_of_zero_frames_is_empty(rng):
     assert chemlib.rmsd_trajectory(structure(rng), np.empty((0, 60, 3))).shape == (0,)
 
