@@ -27,7 +27,8 @@ subroutine distance_array(reference, configuration, h, hinv, n, m, result)
     call to_kernel_frame(cell, configuration, conf_frame)
     !$omp parallel do schedule(static) if(n * m >= MIN_PARALLEL_WORK)
     do i = 1, n
-        call point_distances(cell, ref_frame(i, :), conf_frame, result(:, i))
+        call point_distances(cell, ref_frame(i, :), conf_frame(:, 1), conf_frame(:, 2), conf_frame(:, 3), &
+                             result(:, i))
     end do
     !$omp end parallel do
 end subroutine distance_array
@@ -57,7 +58,8 @@ subroutine self_distance_array(reference, h, hinv, n, npairs, result)
     !$omp parallel do schedule(dynamic, 16) private(row_start) if(npairs >= MIN_PARALLEL_WORK)
     do i = 1, n - 1
         row_start = (i - 1) * n - (i * (i - 1)) / 2
-        call point_distances(cell, frame(i, :), frame(i + 1:n, :), result(row_start + 1:row_start + n - i))
+        call point_distances(cell, frame(i, :), frame(i + 1:n, 1), frame(i + 1:n, 2), frame(i + 1:n, 3), &
+                             result(row_start + 1:row_start + n - i))
     end do
     !$omp end parallel do
 end subroutine self_distance_array

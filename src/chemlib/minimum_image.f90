@@ -268,62 +268,60 @@ contains
         end select
     end subroutine to_kernel_frame
 
-    ! distances(j) = |others(j, :) - point| under the cell's minimum image;
-    ! point and others are in the frame made by to_kernel_frame.
-    subroutine point_distances(cell, point, others, distances)
+    ! distances(j) = |(x(j), y(j), z(j)) - point| under the cell's minimum
+    ! image; point and the columns x, y, z are in the frame made by
+    ! to_kernel_frame. Contiguous columns: unit-stride loads and stores.
+    subroutine point_distances(cell, point, x, y, z, distances)
         type(periodic_cell), intent(in) :: cell
-        real(dp), intent(in) :: point(3), others(:, :)
-        real(dp), intent(out) :: distances(:)
+        real(dp), intent(in) :: point(3)
+        real(dp), intent(in), contiguous :: x(:), y(:), z(:)
+        real(dp), intent(out), contiguous :: distances(:)
         real(dp) :: dx, dy, dz, best_sq
         real(dp), allocatable :: d(:, :)
         integer(8) :: j
         integer :: k
 
-        select case (cell%kind)
-        case (CELL_NONE)
+        if (cell%kind == CELL_NONE) then
+            ! Not the orthorhombic loop with zero lengths: its no-op fold
+            ! would still cost six operations per component without FMA.
             do j = 1, size(distances, kind=8)
-                distances(j) = sqrt((others(j, 1) - point(1))**2 &
-                    + (others(j, 2) - point(2))**2 + (others(j, 3) - point(3))**2)
+                distances(j) = sqrt((x(j) - point(1))**2 + (y(j) - point(2))**2 + (z(j) - point(3))**2)
             end do
-        case (CELL_ORTHORHOMBIC)
+        else if (cell%kind == CELL_ORTHORHOMBIC) then
             do j = 1, size(distances, kind=8)
-                dx = others(j, 1) - point(1)
-                dy = others(j, 2) - point(2)
-                dz = others(j, 3) - point(3)
+                dx = x(j) - point(1)
+                dy = y(j) - point(2)
+                dz = z(j) - point(3)
                 dx = dx - cell%lengths(1) * ((dx * cell%inv_lengths(1) + ROUNDING_SHIFT) - ROUNDING_SHIFT)
                 dy = dy - cell%lengths(2) * ((dy * cell%inv_lengths(2) + ROUNDING_SHIFT) - ROUNDING_SHIFT)
                 dz = dz - cell%lengths(3) * ((dz * cell%inv_lengths(3) + ROUNDING_SHIFT) - ROUNDING_SHIFT)
                 distances(j) = sqrt(dx * dx + dy * dy + dz * dz)
             end do
-        case (CELL_TRICLINIC)
-            if (size(cell%shifts, 2) <= SHIFT_SLOTS) then
-                ! Everything per pair in registers: the brick, then a fixed
-                ! number of candidate shifts (the useful ones, padded with
-                ! repeats), so the compiler unrolls them and vectorises the row.
-                do j = 1, size(distances, kind=8)
-                    dx = others(j, 1) - point(1)
-                    dy = others(j, 2) - point(2)
-                    dz = others(j, 3) - point(3)
-                    call to_brick(cell, dx, dy, dz)
-                    best_sq = dx * dx + dy * dy + dz * dz
-                    do k = 1, SHIFT_SLOTS
-                        best_sq = min(best_sq, (dx + cell%slots(1, k))**2 &
-                            + (dy + cell%slots(2, k))**2 + (dz + cell%slots(3, k))**2)
-                    end do
-                    distances(j) = sqrt(best_sq)
+        else if (size(cell%shifts, 2) <= SHIFT_SLOTS) then
+            ! Everything per pair in registers: the brick, then a fixed number
+            ! of candidate shifts (the useful ones, padded with repeats), so
+            ! the compiler unrolls them and vectorises the row.
+            do j = 1, size(distances, kind=8)
+                dx = x(j) - point(1)
+                dy = y(j) - point(2)
+                dz = z(j) - point(3)
+                call to_brick(cell, dx, dy, dz)
+                best_sq = dx * dx + dy * dy + dz * dz
+                do k = 1, SHIFT_SLOTS
+                    best_sq = min(best_sq, (dx + cell%slots(1, k))**2 &
+                        + (dy + cell%slots(2, k))**2 + (dz + cell%slots(3, k))**2)
                 end do
-            else
-                ! A cell flat enough to need more shifts: the general block.
-                allocate (d(size(distances, kind=8), 3))
-                do j = 1, size(distances, kind=8)
-                    d(j, 1) = others(j, 1) - point(1)
-                    d(j, 2) = others(j, 2) - point(2)
-                    d(j, 3) = others(j, 3) - point(3)
-                end do
-                call minimum_image_block(cell, d)
-                distances = sqrt(d(:, 1)**2 + d(:, 2)**2 + d(:, 3)**2)
-            end if
-        end select
+                distances(j) = sqrt(best_sq)
+            end do
+        else
+            ! A cell flat enough to need more shifts: the general block.
+            allocate (d(size(distances, kind=8), 3))
+            d(:, 1) = x - point(1)
+            d(:, 2) = y - point(2)
+            d(:, 3) = z - point(3)
+            call minimum_image_block(cell, d)
+            distances = sqrt(d(:, 1)**2 + d(:, 2)**2 + d(:, 3)**2)
+        end if
     end subroutine point_distances
 
 end module chemlib_minimum_image
