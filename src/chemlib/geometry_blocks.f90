@@ -54,7 +54,7 @@ contains
         logical :: past_pi_8
         integer :: i
 
-        do i = 1, size(y)
+        do i = 1, size(y)  ! must vectorise
             ax = abs(x(i))
             ay = abs(y(i))
             big = max(ax, ay)
@@ -121,7 +121,7 @@ contains
         real(dp) :: dx, dy, dz
         integer :: i
 
-        do i = 1, size(bonds)
+        do i = 1, size(bonds)  ! must vectorise
             dx = cell_folded(p2(1, i) - p1(1, i), lengths(1), inv_lengths(1))
             dy = cell_folded(p2(2, i) - p1(2, i), lengths(2), inv_lengths(2))
             dz = cell_folded(p2(3, i) - p1(3, i), lengths(3), inv_lengths(3))
@@ -161,7 +161,7 @@ contains
         real(dp) :: ux, uy, uz, vx, vy, vz, wx, wy, wz
         integer :: i
 
-        do i = 1, size(y)
+        do i = 1, size(y)  ! must vectorise
             ux = cell_folded(u_to(1, i) - u_from(1, i), lengths(1), inv_lengths(1))
             uy = cell_folded(u_to(2, i) - u_from(2, i), lengths(2), inv_lengths(2))
             uz = cell_folded(u_to(3, i) - u_from(3, i), lengths(3), inv_lengths(3))
@@ -209,7 +209,7 @@ contains
         real(dp) :: b1x, b1y, b1z, b2x, b2y, b2z, b3x, b3y, b3z, n1x, n1y, n1z, n2x, n2y, n2z
         integer :: i
 
-        do i = 1, size(y)
+        do i = 1, size(y)  ! must vectorise
             b1x = cell_folded(b1_to(1, i) - b1_from(1, i), lengths(1), inv_lengths(1))
             b1y = cell_folded(b1_to(2, i) - b1_from(2, i), lengths(2), inv_lengths(2))
             b1z = cell_folded(b1_to(3, i) - b1_from(3, i), lengths(3), inv_lengths(3))

@@ -159,7 +159,7 @@ contains
         real(dp) :: columns(size(d, 2), 3)
         integer :: i
 
-        do i = 1, size(d, 2)
+        do i = 1, size(d, 2)  ! must vectorise
             columns(i, 1) = to(1, i) - from(1, i)
             columns(i, 2) = to(2, i) - from(2, i)
             columns(i, 3) = to(3, i) - from(3, i)
@@ -203,7 +203,7 @@ contains
 
         n = size(d, 1)
         allocate (brick(n, 3), best(n, 3), best_sq(n))
-        do i = 1, n
+        do i = 1, n  ! must vectorise
             x = d(i, 1)
             y = d(i, 2)
             z = d(i, 3)
@@ -215,7 +215,7 @@ contains
         end do
         best = brick
         do k = 1, size(cell%shifts, 2)
-            do i = 1, n
+            do i = 1, n  ! must vectorise
                 tx = brick(i, 1) + cell%shifts(1, k)
                 ty = brick(i, 2) + cell%shifts(2, k)
                 tz = brick(i, 3) + cell%shifts(3, k)
@@ -284,11 +284,11 @@ contains
         if (cell%kind == CELL_NONE) then
             ! Not the orthorhombic loop with zero lengths: its no-op fold
             ! would still cost six operations per component without FMA.
-            do j = 1, size(distances, kind=8)
+            do j = 1, size(distances, kind=8)  ! must vectorise
                 distances(j) = sqrt((x(j) - point(1))**2 + (y(j) - point(2))**2 + (z(j) - point(3))**2)
             end do
         else if (cell%kind == CELL_ORTHORHOMBIC) then
-            do j = 1, size(distances, kind=8)
+            do j = 1, size(distances, kind=8)  ! must vectorise
                 dx = x(j) - point(1)
                 dy = y(j) - point(2)
                 dz = z(j) - point(3)
@@ -301,7 +301,7 @@ contains
             ! Everything per pair in registers: the brick, then a fixed number
             ! of candidate shifts (the useful ones, padded with repeats), so
             ! the compiler unrolls them and vectorises the row.
-            do j = 1, size(distances, kind=8)
+            do j = 1, size(distances, kind=8)  ! must vectorise
                 dx = x(j) - point(1)
                 dy = y(j) - point(2)
                 dz = z(j) - point(3)

@@ -16,7 +16,8 @@
 subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
                            values, info, non_finite)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
-    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
+    use chemlib_superposition, only: reference_structure, prepared_reference, to_columns, frame_msd, &
+        record_frame
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), frames(3, n, nframes), weights(n)
@@ -31,21 +32,17 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     real(8), allocatable :: columns(:, :)
     real(8) :: msd
     integer :: frame_info
-    integer(8) :: f, k
+    integer(8) :: f
 
     ref = prepared_reference(n, transpose(reference), weights, center, superposition)
     info = 0
     non_finite = 0
-    !$omp parallel private(columns, msd, frame_info, k) reduction(max:info) reduction(+:non_finite) &
+    !$omp parallel private(columns, msd, frame_info) reduction(max:info) reduction(+:non_finite) &
     !$omp if(n * nframes >= MIN_PARALLEL_WORK)
     allocate (columns(n, 3))
     !$omp do schedule(static)
     do f = 1, nframes
-        do k = 1, n
-            columns(k, 1) = frames(1, k, f)
-            columns(k, 2) = frames(2, k, f)
-            columns(k, 3) = frames(3, k, f)
-        end do
+        call to_columns(n, frames(:, :, f), columns)
         call frame_msd(ref, n, columns, weights, msd, frame_info)
         call record_frame(msd, frame_info, values(f), info, non_finite)
     end do
@@ -60,7 +57,8 @@ end subroutine rmsd_trajectory
 subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, n, nframes, &
                                   values, info, non_finite)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
-    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
+    use chemlib_superposition, only: reference_structure, prepared_reference, to_columns, frame_msd, &
+        record_frame
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), weights(n)
@@ -76,21 +74,17 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     real(8), allocatable :: columns(:, :)
     real(8) :: msd
     integer :: frame_info
-    integer(8) :: f, k
+    integer(8) :: f
 
     ref = prepared_reference(n, transpose(reference), weights, center, superposition)
     info = 0
     non_finite = 0
-    !$omp parallel private(columns, msd, frame_info, k) reduction(max:info) reduction(+:non_finite) &
+    !$omp parallel private(columns, msd, frame_info) reduction(max:info) reduction(+:non_finite) &
     !$omp if(n * nframes >= MIN_PARALLEL_WORK)
     allocate (columns(n, 3))
     !$omp do schedule(static)
     do f = 1, nframes
-        do k = 1, n
-            columns(k, 1) = frames(1, k, f)
-            columns(k, 2) = frames(2, k, f)
-            columns(k, 3) = frames(3, k, f)
-        end do
+        call to_columns(n, frames(:, :, f), columns)
         call frame_msd(ref, n, columns, weights, msd, frame_info)
         call record_frame(msd, frame_info, values(f), info, non_finite)
     end do

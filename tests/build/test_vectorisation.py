@@ -1,0 +1,140 @@
+"""The hot loops of the Fortran kernels stay vectorised.
+
+A loop marked ``! must vectorise`` in ``src/chemlib`` is one whose speed the
+benchmarks depend on, and small source changes can silently turn it scalar
+(an assumed-shape dummy that hides a unit stride, a call GCC decides not to
+inline, a reduction without ``omp simd``): the results stay right and only the
+benchmarks would notice. Each kernel source is compiled here with the flags
+meson.build gives every Fortran file, and gfortran's ``-fopt-info-vec`` report
+must name every marked loop, at the x86-64 baseline and, on x86-64 machines,
+with 256-bit vectors at x86-64-v3 (what the conda package's microarch level 3
+holds). ``! must vectorise at x86-64-v3`` requires the second only.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ROOT / "src" / "chemlib"
+MARKER = re.compile(r"! must vectorise( at (?P<level>x86-64-v3))?$")
+# Modules before the files that use them.
+COMPILE_ORDER = [
+    "input_screen.f90",
+    "minimum_image.f90",
+    "geometry_blocks.f90",
+    "superposition.f90",
+    "distances.f90",
+    "geometry.f90",
+    "rmsd.f90",
+]
+REPORT = re.compile(
+    r"^(?P<file>[^:\s]+\.f90):(?P<line>\d+):\d+: "
+    r"optimized: loop vectorized using (?P<bytes>\d+) byte vectors"
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("gfortran") is None, reason="needs gfortran")
+
+
+def project_fortran_flags() -> list[str]:
+    """The optimisation flags meson.build adds to every Fortran file (release: -O3)."""
+    text = (ROOT / "meson.build").read_text()
+    fp_args = re.search(r"^fp_args = \[(.*?)\]", text, re.MULTILINE)
+    assert fp_args, "meson.build no longer defines fp_args"
+    flags = re.findall(r"'(-[^']+)'", fp_args.group(1))
+    flags += re.findall(r"fc\.get_supported_arguments\('(-[^']+)'\)", text)
+    assert "-fno-math-errno" in flags, flags
+    assert "-fno-semantic-interposition" in flags, flags
+    return ["-O3", "-fopenmp", *flags]
+
+
+def marked_loops(level: str) -> dict[tuple[str, int], range]:
+    """(file, line of the marked do) -> the lines a report on that loop may name.
+
+    gfortran names a loop by its ``do`` line or, for an ``omp simd`` loop, by
+    the directive above it or (for some reductions) by the first statement of
+    its body. Only the do line counts for other loops: the first statement of
+    their body may be an array expression, a loop of its own. ``level`` is
+    "baseline" or "x86-64-v3": the loops required to vectorise there.
+    """
+    loops = {}
+    for name in COMPILE_ORDER:
+        lines = (SOURCES / name).read_text().splitlines()
+        for number, text in enumerate(lines, start=1):
+            marker = MARKER.search(text)
+            if marker is None or marker["level"] not in (None, level):
+                continue
+            assert text.lstrip().startswith("do "), f"{name}:{number}: the marker is not on a do"
+            first = number
+            while first > 1 and lines[first - 2].lstrip().lower().startswith("!$omp"):
+                first -= 1
+            loops[(name, number)] = range(first, number + (2 if first < number else 1))
+    return loops
+
+
+def vectorised_lines(tmp_path: Path, march: list[str]) -> dict[tuple[str, int], set[int]]:
+    """(file, line) -> the vector widths in bytes gfortran reports for loops there."""
+    reported: dict[tuple[str, int], set[int]] = {}
+    for name in COMPILE_ORDER:
+        run = subprocess.run(
+            [
+                "gfortran",
+                *project_fortran_flags(),
+                *march,
+                "-fopt-info-vec-optimized",
+                "-J",
+                str(tmp_path),
+                "-c",
+                str(SOURCES / name),
+                "-o",
+                str(tmp_path / f"{name}.o"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        for line in run.stderr.splitlines():
+            match = REPORT.match(line)
+            if match:
+                key = (Path(match["file"]).name, int(match["line"]))
+                reported.setdefault(key, set()).add(int(match["bytes"]))
+    return reported
+
+
+def test_the_marker_is_used():
+    loops = marked_loops("baseline")
+    files = {name for name, _ in loops}
+    assert {"minimum_image.f90", "geometry_blocks.f90", "superposition.f90"} <= files, loops
+
+
+@pytest.mark.parametrize(
+    ("level", "march", "width"),
+    [
+        # 128-bit vectors: SSE2 at the x86-64 baseline (NEON, VSX elsewhere).
+        pytest.param("baseline", [], 16, id="baseline"),
+        pytest.param(
+            "x86-64-v3",
+            ["-march=x86-64-v3"],
+            32,
+            id="x86-64-v3",
+            marks=pytest.mark.skipif(
+                platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 only"
+            ),
+        ),
+    ],
+)
+def test_marked_loops_vectorise(tmp_path, level, march, width):
+    reported = vectorised_lines(tmp_path, march)
+    scalar = []
+    for (name, number), lines in marked_loops(level).items():
+        widths = set().union(*(reported.get((name, line), set()) for line in lines))
+        if width not in widths:
+            scalar.append(f"{name}:{number} (reported widths: {sorted(widths) or 'none'})")
+    assert not scalar, "marked loops that gfortran did not vectorise:\n" + "\n".join(scalar)
