@@ -1,8 +1,9 @@
 """Argument checks shared by every public function.
 
 Every check runs before any compiled code, names the argument, and says what
-was wrong: compiled kernels only ever see float64, C-contiguous arrays of the
-right shape, finite but for one exception. The geometry and trajectory kernels
+was wrong: compiled kernels only ever see C-contiguous arrays of the right
+shape, float64 but for trajectory frames (float32 frames stay float32, see
+as_frames), finite but for one exception. The geometry and trajectory kernels
 find NaN and infinity themselves, in cache (input_screen.f90), and their
 wrappers raise the same error afterwards (raise_if_non_finite): for those
 memory-bound kernels a separate pass would cost up to 40% of their time.
