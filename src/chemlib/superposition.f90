@@ -21,10 +21,16 @@ module chemlib_superposition
     public :: reference_structure, prepared_reference, to_columns, frame_msd, record_frame, &
         weighted_centroid, refined_msd
 
-    ! Below this fraction of the structures' squared sizes, 2 (E0 - lambda) has
-    ! lost most of its digits to cancellation (nearly identical structures):
-    ! the MSD is then recomputed directly from the rotated coordinates.
-    real(dp), parameter :: CANCELLATION_FRACTION = 1.0e-6_dp
+    ! QCP's 2 (E0 - lambda) is used only when its estimated rounding error
+    ! (qcp_error_estimate) is at most this fraction of it; otherwise the MSD
+    ! is summed directly over the rotated atoms (refined_msd). The README's
+    ! precision table states the resulting bound and tests/kernels/
+    ! test_precision.py holds the kernels to it.
+    real(dp), parameter :: QCP_RELATIVE_TOLERANCE = 1.0e-11_dp
+    ! Rounding error, in units of epsilon, of the one-pass sums (relative to
+    ! the structures' squared sizes) and of the characteristic polynomial
+    ! (relative to E0**4): a few operations each, with margin.
+    real(dp), parameter :: QCP_ERROR_ULPS = 8
     real(dp), parameter :: NEWTON_TOLERANCE = 1.0e-14_dp
     integer, parameter :: NEWTON_MAX_ITERATIONS = 50
 
@@ -219,10 +225,11 @@ contains
 
     ! Largest eigenvalue of the key matrix by Newton's method on its
     ! characteristic polynomial, started from E0, an upper bound (Theobald 2005).
-    ! converged is false when Newton stalls; callers then use LAPACK.
-    pure subroutine qcp_largest_eigenvalue(s, e0, lambda, converged)
+    ! converged is false when Newton stalls; callers then use LAPACK. slope is
+    ! the polynomial's derivative at the last step, for the error estimate.
+    pure subroutine qcp_largest_eigenvalue(s, e0, lambda, slope, converged)
         real(dp), intent(in) :: s(3, 3), e0
-        real(dp), intent(out) :: lambda
+        real(dp), intent(out) :: lambda, slope
         logical, intent(out) :: converged
         real(dp) :: k(4, 4), c0, c1, c2, p, dp_dl, step
         integer :: iteration
@@ -234,10 +241,12 @@ contains
             + s(1, 3) * (s(2, 1) * s(3, 2) - s(2, 2) * s(3, 1)))
         c0 = determinant4(k)
         lambda = e0
+        slope = 0
         converged = .false.
         do iteration = 1, NEWTON_MAX_ITERATIONS
             p = ((lambda * lambda + c2) * lambda + c1) * lambda + c0
             dp_dl = (4 * lambda * lambda + 2 * c2) * lambda + c1
+            slope = dp_dl
             if (dp_dl == 0) return
             step = p / dp_dl
             lambda = lambda - step
@@ -247,6 +256,19 @@ contains
             end if
         end do
     end subroutine qcp_largest_eigenvalue
+
+    ! Estimated rounding error of E0 - lambda from QCP. The sums carry a few
+    ! ulps of the squared sizes they were summed from (size_sum, before b was
+    ! centred), and lambda a few ulps of E0**4 over the polynomial's slope at
+    ! the root: small when the largest eigenvalue is well separated, large
+    ! when it is nearly double (linear molecules), where Newton settles
+    ! within sqrt(epsilon) of the root.
+    pure function qcp_error_estimate(e0, size_sum, slope) result(estimate)
+        real(dp), intent(in) :: e0, size_sum, slope
+        real(dp) :: estimate
+        estimate = huge(estimate)
+        if (abs(slope) > 0) estimate = QCP_ERROR_ULPS * epsilon(e0) * (size_sum + e0 * (e0 / abs(slope)) * e0**2)
+    end function qcp_error_estimate
 
     ! Laplace expansion along the first two rows (complementary 2x2 minors).
     pure function determinant4(k) result(det)
@@ -305,15 +327,15 @@ contains
     ! first would read it twice. b is taken relative to the reference's own
     ! centroid ca, which removes the bulk of any offset from the origin before
     ! anything is squared. QCP is the fast path; refined_msd recomputes from
-    ! centred coordinates when Newton stalls or when 2 (E0 - lambda) is within
-    ! reach of the rounding error of these one-pass sums (nearly identical
-    ! structures).
+    ! centred coordinates when Newton stalls or when the estimated rounding
+    ! error of 2 (E0 - lambda) is not small beside it (nearly identical
+    ! structures, or a nearly double eigenvalue).
     subroutine superposed_msd(n, a_c, ca, ga, sum_wa, b, w, wsum, msd, info)
         integer(8), intent(in) :: n
         real(dp), intent(in) :: a_c(n, 3), ca(3), ga, sum_wa(3), b(n, 3), w(n), wsum
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, rotation(3, 3)
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, slope, rotation(3, 3)
         real(dp) :: s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, bx, by, bz, tx, ty, tz
         logical :: converged
         integer(8) :: k
@@ -360,8 +382,9 @@ contains
             s(:, i) = s(:, i) - sum_wa * cb(i)
         end do
         e0 = (ga + sum_wbb - wsum * dot_product(cb, cb)) / 2
-        call qcp_largest_eigenvalue(s, e0, lambda, converged)
-        if (converged .and. 2 * (e0 - lambda) > CANCELLATION_FRACTION * (ga + sum_wbb)) then
+        call qcp_largest_eigenvalue(s, e0, lambda, slope, converged)
+        if (converged .and. qcp_error_estimate(e0, (ga + sum_wbb) / 2, slope) &
+            <= QCP_RELATIVE_TOLERANCE * (e0 - lambda)) then
             msd = 2 * (e0 - lambda) / wsum
         else
             ! b's centroid afresh (not ca + cb): identical structures then get
