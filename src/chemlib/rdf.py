@@ -85,7 +85,9 @@ def rdf(
         counts = 2 * counts  # each unordered pair counts in both directions
     else:
         n_pairs = len(ref) * len(conf)
-    shell_volumes = 4 / 3 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
+    inner, outer = edges[:-1], edges[1:]
+    # b^3 - a^3 factored: the difference of cubes cancels for thin shells far out.
+    shell_volumes = 4 / 3 * np.pi * (outer - inner) * (outer**2 + outer * inner + inner**2)
     if n_pairs == 0:
         return centers, np.zeros(bins)
     return centers, counts / (n_pairs / cell.volume * shell_volumes)
