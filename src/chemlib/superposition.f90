@@ -27,9 +27,11 @@ module chemlib_superposition
     ! precision table states the resulting bound and tests/kernels/
     ! test_precision.py holds the kernels to it.
     real(dp), parameter :: QCP_RELATIVE_TOLERANCE = 1.0e-11_dp
-    ! Rounding error, in units of epsilon, of the one-pass sums (relative to
-    ! the structures' squared sizes) and of the characteristic polynomial
-    ! (relative to E0**4): a few operations each, with margin.
+    ! Rounding error, in units of epsilon, of the characteristic polynomial
+    ! (relative to E0**4) and of sums over up to 64 atoms (relative to the
+    ! structures' squared sizes): a few operations each, with margin. Sums
+    ! over more atoms are taken to grow as sqrt(n), as rounding errors of
+    ! random sign do (the worst case, n, is not met in practice).
     real(dp), parameter :: QCP_ERROR_ULPS = 8
     real(dp), parameter :: NEWTON_TOLERANCE = 1.0e-14_dp
     integer, parameter :: NEWTON_MAX_ITERATIONS = 50
@@ -257,17 +259,20 @@ contains
         end do
     end subroutine qcp_largest_eigenvalue
 
-    ! Estimated rounding error of E0 - lambda from QCP. The sums carry a few
-    ! ulps of the squared sizes they were summed from (size_sum, before b was
-    ! centred), and lambda a few ulps of E0**4 over the polynomial's slope at
-    ! the root: small when the largest eigenvalue is well separated, large
-    ! when it is nearly double (linear molecules), where Newton settles
+    ! Estimated rounding error of E0 - lambda from QCP. The n-atom sums carry
+    ! a few ulps of the squared sizes they were summed from (size_sum, before
+    ! b was centred), and lambda a few ulps of E0**4 over the polynomial's
+    ! slope at the root: small when the largest eigenvalue is well separated,
+    ! large when it is nearly double (linear molecules), where Newton settles
     ! within sqrt(epsilon) of the root.
-    pure function qcp_error_estimate(e0, size_sum, slope) result(estimate)
+    pure function qcp_error_estimate(n, e0, size_sum, slope) result(estimate)
+        integer(8), intent(in) :: n
         real(dp), intent(in) :: e0, size_sum, slope
-        real(dp) :: estimate
+        real(dp) :: estimate, sum_ulps
         estimate = huge(estimate)
-        if (abs(slope) > 0) estimate = QCP_ERROR_ULPS * epsilon(e0) * (size_sum + e0 * (e0 / abs(slope)) * e0**2)
+        if (abs(slope) == 0) return
+        sum_ulps = QCP_ERROR_ULPS * max(1.0_dp, sqrt(n / 64.0_dp))
+        estimate = epsilon(e0) * (sum_ulps * size_sum + QCP_ERROR_ULPS * e0 * (e0 / abs(slope)) * e0**2)
     end function qcp_error_estimate
 
     ! Laplace expansion along the first two rows (complementary 2x2 minors).
@@ -383,7 +388,7 @@ contains
         end do
         e0 = (ga + sum_wbb - wsum * dot_product(cb, cb)) / 2
         call qcp_largest_eigenvalue(s, e0, lambda, slope, converged)
-        if (converged .and. qcp_error_estimate(e0, (ga + sum_wbb) / 2, slope) &
+        if (converged .and. qcp_error_estimate(n, e0, (ga + sum_wbb) / 2, slope) &
             <= QCP_RELATIVE_TOLERANCE * (e0 - lambda)) then
             msd = 2 * (e0 - lambda) / wsum
         else
