@@ -47,3 +47,13 @@ def test_api_table_lists_every_public_function():
     for name in chemlib.__all__:
         if name != "__version__":
             assert f"`{name}(" in README, f"{name} is missing from the README's API table"
+
+
+def test_precision_table_bounds_every_kernel():
+    import chemlib
+
+    section = README.split("## Precision", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    for name in chemlib.__all__:
+        if name not in ("__version__", "show_config"):
+            assert f"`{name}" in table, f"{name} has no row in the README's precision table"
