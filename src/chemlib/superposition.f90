@@ -310,7 +310,9 @@ contains
         lambda = 0
         if (info /= 0) return
         lambda = eigenvalues(4)  ! ascending order
-        q = k(:, 4)
+        ! Renormalised: LAPACK leaves the norm a few eps from 1, and R is
+        ! quadratic in q, so its orthogonality would inherit twice that.
+        q = k(:, 4) / norm2(k(:, 4))
         rotation(1, 1) = q(1)**2 + q(2)**2 - q(3)**2 - q(4)**2
         rotation(2, 2) = q(1)**2 - q(2)**2 + q(3)**2 - q(4)**2
         rotation(3, 3) = q(1)**2 - q(2)**2 - q(3)**2 + q(4)**2
