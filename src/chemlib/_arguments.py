@@ -60,16 +60,21 @@ def raise_if_non_finite(non_finite: int, arrays: dict[str, np.ndarray]) -> None:
             require_finite(array, name)
 
 
-def as_coordinates(value: ArrayLike, name: str, *, kernel_screens: bool = False) -> FloatArray:
+def as_coordinates(
+    value: ArrayLike, name: str, *, kernel_screens: bool = False, keep_float32: bool = False
+) -> FloatArray:
     """Return coordinates of shape (n, 3) as C-contiguous float64 (copied only if needed).
 
     With ``kernel_screens`` the NaN/infinity check is left to the kernel, which
-    counts them in cache as it works (see raise_if_non_finite).
+    counts them in cache as it works (see raise_if_non_finite). With
+    ``keep_float32`` float32 coordinates stay float32, for kernels with a
+    float32 entry that widens them in cache.
     """
     array = numeric_array(value, name)
     if array.ndim != 2 or array.shape[1] != 3:
         raise ValueError(f"{name} must have shape (n, 3), got shape {array.shape}")
-    array = np.ascontiguousarray(array, dtype=np.float64)
+    single = keep_float32 and array.dtype == np.float32
+    array = np.ascontiguousarray(array, dtype=np.float32 if single else np.float64)
     if not kernel_screens:
         require_finite(array, name)
     return array

@@ -8,6 +8,9 @@
 ! processed in blocks (geometry_blocks.f90), blocks in parallel with OpenMP.
 ! non_finite counts the blocks that met a NaN or infinity, which screens the
 ! input for geometry.py to raise on without a pass of its own (see bond_block).
+! Each kernel has a float32 twin, *_single: the same block loop over real(4)
+! coordinates, which its blocks widen in cache (f2py wraps one kind per
+! subroutine, and Fortran has no generics over kinds).
 
 ! Euclidean distance of two vectors of equal length (the lesson's kernel).
 subroutine calc_distance(a, b, n, distance)
@@ -46,6 +49,31 @@ subroutine calc_bonds(coords1, coords2, h, hinv, n, bonds, non_finite)
     !$omp end parallel do
 end subroutine calc_bonds
 
+! calc_bonds of float32 coordinates (widened a block at a time, in cache).
+subroutine calc_bonds_single(coords1, coords2, h, hinv, n, bonds, non_finite)
+    use chemlib_minimum_image, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
+    use chemlib_geometry_blocks, only: BLOCK_SIZE, bond_block_single
+    implicit none
+    integer(8), intent(in) :: n
+    real(4), intent(in) :: coords1(3, n), coords2(3, n)
+    real(8), intent(in) :: h(3, 3), hinv(3, 3)
+    real(8), intent(out) :: bonds(n)
+    integer(8), intent(out) :: non_finite
+    !f2py threadsafe
+    !f2py integer(8), intent(hide), depend(coords1) :: n = shape(coords1, 1)
+    type(periodic_cell) :: cell
+    integer(8) :: first, last
+
+    cell = make_cell(h, hinv)
+    non_finite = 0
+    !$omp parallel do schedule(static) private(last) reduction(+:non_finite) if(n >= MIN_PARALLEL_WORK)
+    do first = 1, n, BLOCK_SIZE
+        last = min(n, first + BLOCK_SIZE - 1)
+        call bond_block_single(cell, coords1(:, first:last), coords2(:, first:last), bonds(first:last), non_finite)
+    end do
+    !$omp end parallel do
+end subroutine calc_bonds_single
+
 ! Angle at coords2 between the bonds to coords1 and coords3, in radians [0, pi].
 ! A zero-length bond (repeated atoms) gives 0.
 subroutine calc_angles(coords1, coords2, coords3, h, hinv, n, angles, non_finite)
@@ -71,6 +99,32 @@ subroutine calc_angles(coords1, coords2, coords3, h, hinv, n, angles, non_finite
     end do
     !$omp end parallel do
 end subroutine calc_angles
+
+! calc_angles of float32 coordinates (widened a block at a time, in cache).
+subroutine calc_angles_single(coords1, coords2, coords3, h, hinv, n, angles, non_finite)
+    use chemlib_minimum_image, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
+    use chemlib_geometry_blocks, only: BLOCK_SIZE, angle_block_single
+    implicit none
+    integer(8), intent(in) :: n
+    real(4), intent(in) :: coords1(3, n), coords2(3, n), coords3(3, n)
+    real(8), intent(in) :: h(3, 3), hinv(3, 3)
+    real(8), intent(out) :: angles(n)
+    integer(8), intent(out) :: non_finite
+    !f2py threadsafe
+    !f2py integer(8), intent(hide), depend(coords1) :: n = shape(coords1, 1)
+    type(periodic_cell) :: cell
+    integer(8) :: first, last
+
+    cell = make_cell(h, hinv)
+    non_finite = 0
+    !$omp parallel do schedule(static) private(last) reduction(+:non_finite) if(n >= MIN_PARALLEL_WORK)
+    do first = 1, n, BLOCK_SIZE
+        last = min(n, first + BLOCK_SIZE - 1)
+        call angle_block_single(cell, coords1(:, first:last), coords2(:, first:last), &
+                         coords3(:, first:last), angles(first:last), non_finite)
+    end do
+    !$omp end parallel do
+end subroutine calc_angles_single
 
 ! Dihedral angle of coords1-coords2-coords3-coords4 in radians (-pi, pi], with
 ! the IUPAC sign (clockwise looking along coords2 -> coords3 is positive).
@@ -100,3 +154,30 @@ subroutine calc_dihedrals(coords1, coords2, coords3, coords4, h, hinv, n, dihedr
     end do
     !$omp end parallel do
 end subroutine calc_dihedrals
+
+! calc_dihedrals of float32 coordinates (widened a block at a time, in cache).
+subroutine calc_dihedrals_single(coords1, coords2, coords3, coords4, h, hinv, n, dihedrals, non_finite)
+    use chemlib_minimum_image, only: periodic_cell, make_cell, MIN_PARALLEL_WORK
+    use chemlib_geometry_blocks, only: BLOCK_SIZE, dihedral_block_single
+    implicit none
+    integer(8), intent(in) :: n
+    real(4), intent(in) :: coords1(3, n), coords2(3, n), coords3(3, n), coords4(3, n)
+    real(8), intent(in) :: h(3, 3), hinv(3, 3)
+    real(8), intent(out) :: dihedrals(n)
+    integer(8), intent(out) :: non_finite
+    !f2py threadsafe
+    !f2py integer(8), intent(hide), depend(coords1) :: n = shape(coords1, 1)
+    type(periodic_cell) :: cell
+    integer(8) :: first, last
+
+    cell = make_cell(h, hinv)
+    non_finite = 0
+    !$omp parallel do schedule(static) private(last) reduction(+:non_finite) if(n >= MIN_PARALLEL_WORK)
+    do first = 1, n, BLOCK_SIZE
+        last = min(n, first + BLOCK_SIZE - 1)
+        call dihedral_block_single(cell, coords1(:, first:last), coords2(:, first:last), &
+                            coords3(:, first:last), coords4(:, first:last), dihedrals(first:last), &
+                            non_finite)
+    end do
+    !$omp end parallel do
+end subroutine calc_dihedrals_single

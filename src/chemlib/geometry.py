@@ -57,13 +57,24 @@ def distance(a: ArrayLike, b: ArrayLike) -> float:
 def _corresponding(names: tuple[str, ...], values: tuple[ArrayLike, ...]) -> dict[str, FloatArray]:
     # The kernels screen their input for NaN/infinity block by block (an extra
     # pass here would cost up to 40% of their time); _screened raises on it.
+    # All-float32 input stays float32 for the kernels' float32 entries, which
+    # widen it a block at a time in cache: a float64 copy here would cost
+    # more than the kernel.
+    single = all(getattr(v, "dtype", None) == np.float32 for v in values)
     arrays = {
-        n: as_coordinates(v, n, kernel_screens=True) for n, v in zip(names, values, strict=True)
+        n: as_coordinates(v, n, kernel_screens=True, keep_float32=single)
+        for n, v in zip(names, values, strict=True)
     }
     first, *others = names
     for name in others:
         same_length(first, arrays[first], name, arrays[name])
     return arrays
+
+
+def _kernel(name: str, arrays: dict[str, FloatArray]):
+    """Pick the compiled kernel for the arrays' dtype: name, or its float32 entry name_single."""
+    single = next(iter(arrays.values())).dtype == np.float32
+    return getattr(_geometry, f"{name}_single" if single else name)
 
 
 def _screened(kernel_result: tuple[FloatArray, int], arrays: dict[str, FloatArray]) -> FloatArray:
@@ -101,7 +112,7 @@ def calc_bonds(coords1: ArrayLike, coords2: ArrayLike, box: ArrayLike | None = N
     cell = as_cell(box)
     if not len(c1):
         return np.empty(0)
-    return _screened(_geometry.calc_bonds(c1.T, c2.T, cell.h.T, cell.hinv.T), arrays)
+    return _screened(_kernel("calc_bonds", arrays)(c1.T, c2.T, cell.h.T, cell.hinv.T), arrays)
 
 
 def calc_angles(
@@ -134,7 +145,8 @@ def calc_angles(
     cell = as_cell(box)
     if not len(c1):
         return np.empty(0)
-    return _screened(_geometry.calc_angles(c1.T, c2.T, c3.T, cell.h.T, cell.hinv.T), arrays)
+    kernel = _kernel("calc_angles", arrays)
+    return _screened(kernel(c1.T, c2.T, c3.T, cell.h.T, cell.hinv.T), arrays)
 
 
 def calc_dihedrals(
@@ -175,5 +187,5 @@ def calc_dihedrals(
     if not len(c1):
         return np.empty(0)
     return _screened(
-        _geometry.calc_dihedrals(c1.T, c2.T, c3.T, c4.T, cell.h.T, cell.hinv.T), arrays
+        _kernel("calc_dihedrals", arrays)(c1.T, c2.T, c3.T, c4.T, cell.h.T, cell.hinv.T), arrays
     )

@@ -11,14 +11,18 @@
 ! triclinic_displacements; the same loops then read those displacements as
 ! differences from the origin, with nothing to fold. atan2 is computed here
 ! (atan2_rows) rather than by libm, whose scalar call (~20-35 ns) would
-! dominate angles and dihedrals.
+! dominate angles and dihedrals. float32 coordinates are widened a block at a
+! time into float64 buffers in L1 (the *_single blocks), so float32 input
+! costs no float64 copy of the whole array and half the memory traffic.
 module chemlib_geometry_blocks
     use chemlib_minimum_image, only: dp, periodic_cell, is_triclinic, triclinic_displacements, &
         ROUNDING_SHIFT
     use chemlib_input_screen, only: all_finite
+    use, intrinsic :: iso_fortran_env, only: real32
     implicit none
     private
     public :: BLOCK_SIZE, bond_block, angle_block, dihedral_block
+    public :: bond_block_single, angle_block_single, dihedral_block_single
 
     ! Rows per block (callers pass at most this many): a triclinic dihedral
     ! block's displacement columns stay in L1, on the stack.
@@ -229,5 +233,58 @@ contains
             x(i) = n1x * n2x + n1y * n2y + n1z * n2z
         end do
     end subroutine dihedral_rows
+
+    ! The float32 blocks: each point set widened into a float64 buffer in L1,
+    ! then the float64 block. Points are passed as flat sequences (3 * rows
+    ! values; sequence association), so the widening is one unit-stride loop.
+    subroutine bond_block_single(cell, c1, c2, bonds, non_finite)
+        type(periodic_cell), intent(in) :: cell
+        real(dp), intent(out), contiguous :: bonds(:)
+        real(real32), intent(in), dimension(3 * size(bonds)) :: c1, c2
+        integer(8), intent(inout) :: non_finite
+        real(dp) :: w1(3 * BLOCK_SIZE), w2(3 * BLOCK_SIZE)
+
+        call widened(c1, w1)
+        call widened(c2, w2)
+        call bond_block(cell, w1, w2, bonds, non_finite)
+    end subroutine bond_block_single
+
+    subroutine angle_block_single(cell, c1, c2, c3, angles, non_finite)
+        type(periodic_cell), intent(in) :: cell
+        real(dp), intent(out), contiguous :: angles(:)
+        real(real32), intent(in), dimension(3 * size(angles)) :: c1, c2, c3
+        integer(8), intent(inout) :: non_finite
+        real(dp) :: w1(3 * BLOCK_SIZE), w2(3 * BLOCK_SIZE), w3(3 * BLOCK_SIZE)
+
+        call widened(c1, w1)
+        call widened(c2, w2)
+        call widened(c3, w3)
+        call angle_block(cell, w1, w2, w3, angles, non_finite)
+    end subroutine angle_block_single
+
+    subroutine dihedral_block_single(cell, c1, c2, c3, c4, dihedrals, non_finite)
+        type(periodic_cell), intent(in) :: cell
+        real(dp), intent(out), contiguous :: dihedrals(:)
+        real(real32), intent(in), dimension(3 * size(dihedrals)) :: c1, c2, c3, c4
+        integer(8), intent(inout) :: non_finite
+        real(dp) :: w1(3 * BLOCK_SIZE), w2(3 * BLOCK_SIZE), w3(3 * BLOCK_SIZE), w4(3 * BLOCK_SIZE)
+
+        call widened(c1, w1)
+        call widened(c2, w2)
+        call widened(c3, w3)
+        call widened(c4, w4)
+        call dihedral_block(cell, w1, w2, w3, w4, dihedrals, non_finite)
+    end subroutine dihedral_block_single
+
+    ! single as float64, into the start of double.
+    pure subroutine widened(single, double)
+        real(real32), intent(in), contiguous :: single(:)
+        real(dp), intent(inout) :: double(*)
+        integer :: i
+
+        do i = 1, size(single)  ! must vectorise
+            double(i) = single(i)
+        end do
+    end subroutine widened
 
 end module chemlib_geometry_blocks

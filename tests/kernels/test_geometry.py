@@ -165,16 +165,33 @@ GEOMETRY_KERNELS = {
 
 @pytest.mark.parametrize("kernel", sorted(GEOMETRY_KERNELS))
 @pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
+def test_float32_entries_give_the_float64_results_of_their_values(rng, kernel, box):
+    # All-float32 input goes to the kernels' float32 entries, which widen each
+    # block in cache: over many blocks, on several threads (n above the
+    # parallel threshold) and a short last block, the results must be those
+    # of the float64 values, bit for bit; mixed input takes the float64 entry.
+    function, arity = GEOMETRY_KERNELS[kernel]
+    coords = [positions(rng, 50_001).astype(np.float32) for _ in range(arity)]
+    widened = [c.astype(np.float64) for c in coords]
+    expected = function(*widened, box=box)
+    np.testing.assert_array_equal(function(*coords, box=box), expected)
+    np.testing.assert_array_equal(function(*coords[:-1], widened[-1], box=box), expected)
+
+
+@pytest.mark.parametrize("kernel", sorted(GEOMETRY_KERNELS))
+@pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_kernels_find_every_non_finite_input_they_screen(rng, kernel, box, bad):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kernels_find_every_non_finite_input_they_screen(rng, kernel, box, bad, dtype):
     # These kernels screen their input block by block (256 rows) while they
     # compute; a bad value in any argument, in the first block, a middle one
-    # or the short last one, must raise the error the argument checks give.
+    # or the short last one, must raise the error the argument checks give,
+    # for float64 and for float32 input (the float32 entries).
     function, arity = GEOMETRY_KERNELS[kernel]
     n = 1000
     for argument in range(arity):
         for row, column in ((0, 0), (517, 1), (n - 1, 2)):
-            coords = [positions(rng, n) for _ in range(arity)]
+            coords = [positions(rng, n).astype(dtype) for _ in range(arity)]
             coords[argument][row, column] = bad
             with pytest.raises(ValueError, match="NaN or infinity") as raised:
                 function(*coords, box=box)
