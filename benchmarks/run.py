@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import sys
+import textwrap
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -97,10 +98,11 @@ def plot(results: list[Result], path: Path, label: str) -> None:
         if r.case.series:
             series.setdefault(r.case.series, []).append(r)
     figure, axes = plt.subplots(
-        1, 1 + len(series), figsize=(7 + 4.5 * len(series), 0.42 * len(rows) + 2)
+        1, 1 + len(series), figsize=(7 + 4.5 * len(series), 0.5 * len(rows) + 2)
     )
     axes = np.atleast_1d(axes)
-    labels = [f"{r.case.kernel}\n{r.case.name}" for r in rows]
+    # Long case names wrapped: tight_layout does not widen the first panel's margin.
+    labels = [f"{r.case.kernel}\n" + "\n".join(textwrap.wrap(r.case.name, 30)) for r in rows]
     ratios = [r.ratio(fastest_peer(r)[0]) for r in rows]
     colours = ["tab:green" if x >= 1 else "tab:red" for x in ratios]
     axes[0].barh(range(len(rows)), ratios, color=colours)
