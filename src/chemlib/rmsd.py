@@ -57,10 +57,11 @@ def rmsd(
     center : bool
         Subtract each structure's weighted centroid first (default True).
     superposition : bool
-        Also minimise over rotations of b (QCP; implies centring). For
-        structures so alike that QCP's ``E0 - lambda`` is mostly rounding
-        error, the deviation is summed directly over the rotated atoms, so
-        identical structures give exactly 0.
+        Also minimise over rotations of b (QCP; implies centring). Where
+        QCP's ``E0 - lambda`` carries an estimated rounding error above 1e-11
+        of itself (nearly identical structures, linear molecules), the
+        deviation is summed directly over the rotated atoms, so identical
+        structures give exactly 0 (error bounds: the README's Precision).
 
     Returns
     -------
