@@ -2,8 +2,9 @@
 
 Every check runs before any compiled code, names the argument, and says what
 was wrong: compiled kernels only ever see C-contiguous arrays of the right
-shape, float64 but for trajectory frames (float32 frames stay float32, see
-as_frames), finite but for one exception. The geometry and trajectory kernels
+shape, float64 but for float32 input to the kernels with float32 entries
+(trajectory frames, and coordinates of calc_bonds/angles/dihedrals: see
+as_float_kind), finite but for one exception. The geometry and trajectory kernels
 find NaN and infinity themselves, in cache (input_screen.f90), and their
 wrappers raise the same error afterwards (raise_if_non_finite): for those
 memory-bound kernels a separate pass would cost up to 40% of their time.
@@ -22,6 +23,8 @@ from chemlib._extensions import load_extension
 _finite_check = load_extension("_finite_check")
 
 FloatArray = NDArray[np.float64]
+# What kernels with a float32 entry take: float32 as it is, or float64.
+KernelFloatArray = NDArray[np.float32] | FloatArray
 
 # BLAS and LAPACK take 32-bit sizes (LP64 interface).
 MAX_BLAS_SIZE = 2**31 - 1
@@ -60,9 +63,18 @@ def raise_if_non_finite(non_finite: int, arrays: dict[str, np.ndarray]) -> None:
             require_finite(array, name)
 
 
+def as_float_kind(array: np.ndarray, keep_float32: bool) -> KernelFloatArray:
+    """Return array C-contiguous in float64, or float32 if it is so and keep_float32.
+
+    Copied only if needed.
+    """
+    single = keep_float32 and array.dtype == np.float32
+    return np.ascontiguousarray(array, dtype=np.float32 if single else np.float64)
+
+
 def as_coordinates(
     value: ArrayLike, name: str, *, kernel_screens: bool = False, keep_float32: bool = False
-) -> FloatArray:
+) -> KernelFloatArray:
     """Return coordinates of shape (n, 3) as C-contiguous float64 (copied only if needed).
 
     With ``kernel_screens`` the NaN/infinity check is left to the kernel, which
@@ -73,14 +85,13 @@ def as_coordinates(
     array = numeric_array(value, name)
     if array.ndim != 2 or array.shape[1] != 3:
         raise ValueError(f"{name} must have shape (n, 3), got shape {array.shape}")
-    single = keep_float32 and array.dtype == np.float32
-    array = np.ascontiguousarray(array, dtype=np.float32 if single else np.float64)
+    array = as_float_kind(array, keep_float32)
     if not kernel_screens:
         require_finite(array, name)
     return array
 
 
-def as_frames(value: ArrayLike, name: str) -> NDArray[np.float32] | FloatArray:
+def as_frames(value: ArrayLike, name: str) -> KernelFloatArray:
     """Return a trajectory of shape (n_frames, n, 3), C-contiguous.
 
     float32 frames stay float32: the trajectory kernel has a float32 entry
@@ -92,8 +103,7 @@ def as_frames(value: ArrayLike, name: str) -> NDArray[np.float32] | FloatArray:
     array = numeric_array(value, name)
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"{name} must have shape (n_frames, n, 3), got shape {array.shape}")
-    dtype = np.float32 if array.dtype == np.float32 else np.float64
-    return np.ascontiguousarray(array, dtype=dtype)
+    return as_float_kind(array, keep_float32=True)
 
 
 def as_vector(value: ArrayLike, name: str) -> FloatArray:

@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike
 
 from chemlib._arguments import (
     FloatArray,
+    KernelFloatArray,
     as_coordinates,
     as_vector,
     blas_sized,
@@ -54,7 +55,9 @@ def distance(a: ArrayLike, b: ArrayLike) -> float:
     return float(_geometry.calc_distance(va, vb))
 
 
-def _corresponding(names: tuple[str, ...], values: tuple[ArrayLike, ...]) -> dict[str, FloatArray]:
+def _corresponding(
+    names: tuple[str, ...], values: tuple[ArrayLike, ...]
+) -> dict[str, KernelFloatArray]:
     # The kernels screen their input for NaN/infinity block by block (an extra
     # pass here would cost up to 40% of their time); _screened raises on it.
     # All-float32 input stays float32 for the kernels' float32 entries, which
@@ -71,13 +74,15 @@ def _corresponding(names: tuple[str, ...], values: tuple[ArrayLike, ...]) -> dic
     return arrays
 
 
-def _kernel(name: str, arrays: dict[str, FloatArray]):
+def _kernel(name: str, arrays: dict[str, KernelFloatArray]):
     """Pick the compiled kernel for the arrays' dtype: name, or its float32 entry name_single."""
     single = next(iter(arrays.values())).dtype == np.float32
     return getattr(_geometry, f"{name}_single" if single else name)
 
 
-def _screened(kernel_result: tuple[FloatArray, int], arrays: dict[str, FloatArray]) -> FloatArray:
+def _screened(
+    kernel_result: tuple[FloatArray, int], arrays: dict[str, KernelFloatArray]
+) -> FloatArray:
     values, non_finite = kernel_result
     raise_if_non_finite(non_finite, arrays)
     return values

@@ -80,17 +80,6 @@ def distance_matrix(a, b, box=None) -> np.ndarray:
     return pair_distances(rows, columns, box).reshape(len(a), len(b))
 
 
-def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return np.stack(
-        [
-            u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1],
-            u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2],
-            u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0],
-        ],
-        axis=1,
-    )
-
-
 def angles(c1, c2, c3, box=None) -> np.ndarray:
     """Angles at c2: atan2 of the exact |u x v| and u . v, each rounded once.
 
@@ -99,7 +88,7 @@ def angles(c1, c2, c3, box=None) -> np.ndarray:
     """
     u = minimum_images(rational(c1) - rational(c2), box)
     v = minimum_images(rational(c3) - rational(c2), box)
-    y = [rounded_sqrt(s) for s in _squared_norms(_cross(u, v))]
+    y = [rounded_sqrt(s) for s in _squared_norms(np.cross(u, v))]
     x = [float(s) for s in (u * v).sum(axis=1)]
     return np.array([math.atan2(yi, xi) for yi, xi in zip(y, x, strict=True)])
 
@@ -112,7 +101,7 @@ def dihedrals(c1, c2, c3, c4, box=None) -> np.ndarray:
     b1 = minimum_images(rational(c2) - rational(c1), box)
     b2 = minimum_images(rational(c3) - rational(c2), box)
     b3 = minimum_images(rational(c4) - rational(c3), box)
-    n1, n2 = _cross(b1, b2), _cross(b2, b3)
+    n1, n2 = np.cross(b1, b2), np.cross(b2, b3)
     triple = (b1 * n2).sum(axis=1)
     y = [
         math.copysign(rounded_sqrt(s * t * t), t)

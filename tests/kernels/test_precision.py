@@ -19,7 +19,7 @@ from fractions import Fraction
 import exact_references as exact
 import numpy as np
 import pytest
-from kernel_inputs import ORTHORHOMBIC, TRICLINIC_BOXES
+from kernel_inputs import ORTHORHOMBIC, TRICLINIC_BOXES, positions
 from scipy.spatial.transform import Rotation
 
 import chemlib
@@ -117,7 +117,8 @@ def assert_within(got, want, bound, what: str) -> None:
 
 
 def spread_points(rng, n, centre, spread) -> np.ndarray:
-    return centre + rng.uniform(-spread, spread, size=(n, 3))
+    """n positions within spread of centre along each axis."""
+    return positions(rng, n, centre - spread, centre + spread)
 
 
 HARD_POINT_SETS = {
