@@ -27,9 +27,9 @@ from pathlib import Path
 
 from hostchannel.builder import Outcome, build_channel
 from hostchannel.catalog import build_catalog
-from hostchannel.lock import read_lock, update_lock
+from hostchannel.lock import project_metadata, read_lock, update_lock
 from hostchannel.pinning import write_pinning
-from hostchannel.pythons import Interpreter, find_interpreters
+from hostchannel.pythons import Interpreter, find_interpreters, installed_pythons
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE = REPO_ROOT / ".cache" / "host-channel"
@@ -49,7 +49,7 @@ class HostChannel:
     @property
     def pythons(self) -> set[str]:
         """Matrix pythons the channel can build and test (``{"3.10", ...}``)."""
-        return {i.variant.python for i in self.interpreters}
+        return {i.python for i in self.interpreters}
 
 
 def _print_progress(done: int, total: int, outcome: Outcome) -> None:
@@ -66,13 +66,10 @@ def ensure_host_channel(
 ) -> HostChannel:
     """Build or refresh the host channel and return where it is."""
     started = time.monotonic()
-    interpreters, missing = find_interpreters()
-    for variant in missing:
-        print(
-            f"host channel: skipping python {variant.python} "
-            f"(no pyenv interpreter {variant.python}.x here)"
-        )
     lock = read_lock()
+    interpreters, missing = find_interpreters(lock.numpy)
+    for python in missing:
+        print(f"host channel: skipping python {python} (no pyenv interpreter {python}.x here)")
     print(f"host channel: {channel}", flush=True)
     catalog = build_catalog(lock, interpreters, cache)
     channel.mkdir(parents=True, exist_ok=True)
@@ -80,7 +77,7 @@ def ensure_host_channel(
     outcomes = build_channel(
         catalog.shims, channel, work, _print_progress if verbose else lambda *a: None
     )
-    write_pinning(channel / PINNING_FILE, catalog.toolchain)
+    write_pinning(channel / PINNING_FILE, catalog.toolchain, catalog.interpreters)
     built = sum(o.status == "built" for o in outcomes)
     print(
         f"host channel ready: {len(outcomes)} packages "
@@ -106,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="only print the summary")
     args = parser.parse_args(argv)
     if args.update_lock:
-        print("resolving wheels from PyPI for each matrix python ...", flush=True)
-        update_lock(find_interpreters()[0])
+        print("resolving wheels from PyPI for each installed python ...", flush=True)
+        pythons = installed_pythons(project_metadata()["requires-python"])
+        update_lock(find_interpreters(pythons)[0])
     ensure_host_channel(args.out.resolve(), verbose=not args.quiet)
     return 0
 

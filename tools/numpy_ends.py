@@ -1,7 +1,7 @@
 """Test chemlib at both ends of its claimed NumPy range, in pip venvs.
 
 The claimed range is the ``numpy>=`` floor in pyproject.toml. The oldest end
-is the oldest Python of the variant matrix found on this machine with the
+is the oldest Python pyproject's ``requires-python`` admits that pyenv has here, with the
 oldest NumPy release at or above the floor that installs as a wheel there;
 the newest end is the newest Python found with the newest NumPy. For each, a
 wheel of chemlib is built for that Python (against NumPy 2, with build
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,15 +29,17 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from variants import REPO_ROOT, load_variants
+from hostchannel.lock import kernel_test_requirements, project_metadata, project_requirements
+from hostchannel.pythons import find_interpreters, installed_pythons
+from variants import REPO_ROOT
 
-TEST_REQUIREMENTS = ("pytest", "hypothesis", "scipy", "threadpoolctl")
+# What the kernel suite needs beside chemlib: pyproject's `test` extra and its runtime deps.
+TEST_REQUIREMENTS = tuple(
+    str(r)
+    for r in (*map(Requirement, project_metadata()["dependencies"]), *kernel_test_requirements())
+    if r.name != "numpy"
+)
 
 
 @dataclass
@@ -51,34 +52,6 @@ class EndResult:
     passed: bool
     seconds: float
     log: str
-
-
-def claimed_numpy_floor() -> Version:
-    """Return the lower bound of numpy in pyproject.toml's runtime dependencies."""
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    for dependency in project["dependencies"]:
-        requirement = Requirement(dependency)
-        if requirement.name == "numpy":
-            floors = [Version(s.version) for s in requirement.specifier if s.operator == ">="]
-            if floors:
-                return max(floors)
-    raise SystemExit("pyproject.toml declares no numpy>= floor")
-
-
-def find_interpreter(version: str) -> Path | None:
-    """Find a python X.Y among pyenv's versions, or on PATH."""
-    pyenv_root = os.environ.get("PYENV_ROOT") or (
-        subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
-        if shutil.which("pyenv")
-        else ""
-    )
-    if pyenv_root:
-        for candidate in sorted(
-            Path(pyenv_root, "versions").glob(f"{version}.*/bin/python{version}")
-        ):
-            return candidate
-    found = shutil.which(f"python{version}")
-    return Path(found) if found else None
 
 
 def available_versions(python: Path) -> list[Version]:
@@ -194,14 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
-    floor = claimed_numpy_floor()
-    found = [(v.python, find_interpreter(v.python)) for v in load_variants()]
-    pythons = [(version, path) for version, path in found if path is not None]
-    skipped = [version for version, path in found if path is None]
-    if skipped:
-        print(f"no interpreter here for Python {', '.join(skipped)}: skipped", flush=True)
+    floor = Version(project_requirements()[1])
+    requires_python = project_metadata()["requires-python"]
+    found, _ = find_interpreters(installed_pythons(requires_python))
+    pythons = [(i.python, i.executable) for i in found]
     if not pythons:
-        raise SystemExit("none of the matrix's Pythons is installed here")
+        raise SystemExit(f"pyenv has no Python that requires-python {requires_python} admits")
     oldest_python, newest_python = pythons[0][1], pythons[-1][1]
     oldest = [v for v in available_versions(oldest_python) if v >= floor]
     newest = [v for v in available_versions(newest_python) if v >= floor][::-1]

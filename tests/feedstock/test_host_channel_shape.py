@@ -89,14 +89,14 @@ def test_numpy_oldest_and_newest_per_python_with_run_exports(host_channel) -> No
 def test_python_shims_match_the_matrix_build_strings(host_channel) -> None:
     records = _repodata(host_channel)
     for interpreter in host_channel.interpreters:
-        version_glob, build_glob = interpreter.variant.python_spec.split()
+        version_glob, build_glob = interpreter.python_spec.split()
         matching = [
             r
             for r in _by_name(records, "python")
             if fnmatch.fnmatch(r["version"], version_glob)
             and fnmatch.fnmatch(r["build"], build_glob)
         ]
-        assert len(matching) == 1, interpreter.variant.python_spec
+        assert len(matching) == 1, interpreter.python_spec
 
 
 def test_pinning_names_what_the_channel_has(host_channel) -> None:

@@ -14,9 +14,9 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from hostchannel.builder import build_channel
-from hostchannel.lock import project_requirements, read_lock
+from hostchannel.lock import project_metadata, project_requirements, read_lock
 from hostchannel.microarch import microarch_shims
-from hostchannel.pythons import find_interpreters
+from hostchannel.pythons import conda_forge_python_spec, find_interpreters, installed_pythons
 from hostchannel.spec import Content, Shim
 from hostchannel.wheels import WheelInfo, conda_depends, conda_spec, numpy_run_exports
 
@@ -84,10 +84,13 @@ def test_lock_covers_the_numpy_range_pyproject_claims() -> None:
     assert lock.numpy_floor == floor, (
         "pyproject's NumPy floor changed: run host_channel.py --update-lock"
     )
-    interpreters, _ = find_interpreters()
+    # every Python installed here that pyproject admits must be locked
+    pythons = installed_pythons(project_metadata()["requires-python"])
+    assert pythons
+    interpreters, _ = find_interpreters(pythons)
     for interpreter in interpreters:
-        ends = lock.numpy.get(interpreter.variant.python)
-        assert ends, f"python {interpreter.variant.python} is not locked: run --update-lock"
+        ends = lock.numpy.get(interpreter.python)
+        assert ends, f"python {interpreter.python} is not locked: run --update-lock"
         assert Version(floor) <= Version(ends["oldest"]) <= Version(ends["newest"])
         for version in ends.values():
             lock.find("numpy", version, interpreter.cp_tag)
@@ -140,3 +143,10 @@ def test_microarch_activation_appends_its_march_last(tmp_path, level: int, march
     flags = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True)
     # after the compiler's own flags, so gcc applies this one; set where nothing was
     assert flags.stdout.strip() == f"-O2 -march=nocona {march}|{march}|{march}"
+
+
+def test_python_specs_are_conda_forges() -> None:
+    assert conda_forge_python_spec("3.10") == "3.10.* *_cpython"
+    assert conda_forge_python_spec("3.12") == "3.12.* *_cpython"
+    assert conda_forge_python_spec("3.13") == "3.13.* *_cp313"
+    assert conda_forge_python_spec("3.14") == "3.14.* *_cp314"

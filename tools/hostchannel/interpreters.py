@@ -15,22 +15,20 @@ from .spec import BUILD_PREFIX, Content, Shim, Symlink
 
 def _build_tail(interpreter: Interpreter) -> str:
     # "3.13.* *_cp313" -> "_cp313": the build-string glob the matrix selects with.
-    glob = interpreter.variant.python_spec.split()[-1]
+    glob = interpreter.python_spec.split()[-1]
     if not glob.startswith("*_"):
-        raise ValueError(
-            f"matrix entry {interpreter.variant.python_spec!r} has no '*_<tag>' build glob"
-        )
+        raise ValueError(f"matrix entry {interpreter.python_spec!r} has no '*_<tag>' build glob")
     return glob[1:]
 
 
 def python_abi_spec(interpreter: Interpreter) -> str:
     """Return the spec python's run_export adds: ``python_abi 3.12.* *_cp312``."""
-    return f"python_abi {interpreter.variant.python}.* *_{interpreter.cp_tag}"
+    return f"python_abi {interpreter.python}.* *_{interpreter.cp_tag}"
 
 
 def python_shims(interpreter: Interpreter) -> list[Shim]:
     """Python X.Y.Z (venv-style) and python_abi X.Y for one interpreter."""
-    short = interpreter.variant.python
+    short = interpreter.python
     abi = Shim(
         name="python_abi",
         version=short,

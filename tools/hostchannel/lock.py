@@ -93,6 +93,22 @@ def _pyproject(pyproject: Path = PYPROJECT) -> dict:
         return tomllib.load(handle)
 
 
+def project_metadata(pyproject: Path = PYPROJECT) -> dict:
+    """Return the ``[project]`` table of pyproject.toml."""
+    return _pyproject(pyproject)["project"]
+
+
+def build_numpy_major(pyproject: Path = PYPROJECT) -> str:
+    """Return the NumPy major the extensions are built against: the build floor's (``2``)."""
+    for raw in _pyproject(pyproject)["build-system"]["requires"]:
+        requirement = Requirement(raw)
+        if requirement.name == "numpy":
+            floors = [s.version for s in requirement.specifier if s.operator == ">="]
+            if floors:
+                return floors[0].split(".")[0]
+    raise ValueError(f"{pyproject} declares no 'numpy>=' build requirement")
+
+
 def kernel_test_requirements(pyproject: Path = PYPROJECT) -> list[Requirement]:
     """Return the project's ``test`` extra: what the kernel suite needs beside the package."""
     return [
@@ -210,7 +226,7 @@ def update_lock(interpreters: list[Interpreter], path: Path = LOCK_FILE) -> Lock
     numpy: dict[str, dict[str, str]] = {}
     wheels: dict[str, Wheel] = {}
     for interpreter in interpreters:
-        python = interpreter.variant.python
+        python = interpreter.python
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp)
             ends = {"oldest": oldest_numpy(interpreter, floor, scratch), "newest": None}

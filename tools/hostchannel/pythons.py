@@ -1,32 +1,45 @@
-"""Find the interpreters of the variant matrix among the pyenv installations."""
+"""Find the pyenv interpreters the host channel packages as ``python``.
+
+Which Pythons the host channel holds is decided by the wheel lock (the Pythons
+it locked wheels for, see lock.py), which in turn took every pyenv CPython the
+project's ``requires-python`` admits when it was resolved. The host channel's
+pinning then lists exactly these (pinning.py): nothing restates the matrix.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from variants import Variant, load_variants
+from packaging.specifiers import SpecifierSet
 
 
 @dataclass(frozen=True)
 class Interpreter:
     """A pyenv CPython that can back the ``python`` shim of one matrix entry."""
 
-    variant: Variant
+    python: str  # "3.12"
     version: str  # full version, "3.12.1"
     home: Path  # the installation's bin/ directory
 
     @property
+    def python_spec(self) -> str:
+        """The pinning entry of this Python, as conda-forge writes it."""
+        return conda_forge_python_spec(self.python)
+
+    @property
     def executable(self) -> Path:
         """The versioned interpreter binary, ``bin/python3.12``."""
-        return self.home / f"python{self.variant.python}"
+        return self.home / f"python{self.python}"
 
     @property
     def cp_tag(self) -> str:
         """The CPython ABI tag, ``cp312``."""
-        return "cp" + self.variant.python.replace(".", "")
+        return "cp" + self.python.replace(".", "")
 
 
 def pyenv_root() -> Path:
@@ -44,26 +57,52 @@ def _patch_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def find_interpreters(root: Path | None = None) -> tuple[list[Interpreter], list[Variant]]:
-    """Match every matrix python with the newest pyenv patch release of it.
+def conda_forge_python_spec(python: str) -> str:
+    """Return conda-forge's pinning entry for a CPython: ``3.12.* *_cpython``, ``3.13.* *_cp313``.
 
-    Returns the interpreters found and the variants that have none on this machine.
+    python-feedstock's build strings end in ``_cpython`` up to 3.12 and in the
+    ABI tag (``_cp313``) from 3.13 on, when free-threaded builds (``_cp313t``)
+    appeared beside them.
+    """
+    tail = "cpython" if _patch_key(python) < (3, 13) else "cp" + python.replace(".", "")
+    return f"{python}.* *_{tail}"
+
+
+def installed_pythons(requires_python: str, root: Path | None = None) -> list[str]:
+    """Every ``X.Y`` pyenv has an interpreter of that ``requires-python`` admits, oldest first."""
+    admitted = SpecifierSet(requires_python)
+    versions = (root or pyenv_root()) / "versions"
+    found = {
+        match[1]
+        for path in versions.glob("*")
+        if (match := re.fullmatch(r"(\d+\.\d+)\.\d+", path.name))
+        and (path / "bin" / f"python{match[1]}").exists()
+        and f"{match[1]}.0" in admitted
+    }
+    return sorted(found, key=_patch_key)
+
+
+def find_interpreters(
+    pythons: Iterable[str], root: Path | None = None
+) -> tuple[list[Interpreter], list[str]]:
+    """Match each ``X.Y`` with the newest pyenv patch release of it.
+
+    Returns the interpreters found and the Pythons that have none on this machine.
     """
     versions = (root or pyenv_root()) / "versions"
     found, missing = [], []
-    # One interpreter per python: the matrix may cross each python with several numpys.
-    for variant in {v.python: v for v in load_variants()}.values():
+    for python in sorted(set(pythons), key=_patch_key):
         candidates = sorted(
             (
                 path.name
-                for path in versions.glob(f"{variant.python}.*")
+                for path in versions.glob(f"{python}.*")
                 if path.name.replace(".", "").isdigit()
-                and (path / "bin" / f"python{variant.python}").exists()
+                and (path / "bin" / f"python{python}").exists()
             ),
             key=_patch_key,
         )
         if candidates:
-            found.append(Interpreter(variant, candidates[-1], versions / candidates[-1] / "bin"))
+            found.append(Interpreter(python, candidates[-1], versions / candidates[-1] / "bin"))
         else:
-            missing.append(variant)
+            missing.append(python)
     return found, missing

@@ -269,7 +269,9 @@ def sysroot(tc: Toolchain) -> Shim:
         license="LGPL-2.1-or-later",
         homepage=f"{DEBIAN}libc6",
         files={
-            f"{TRIPLET}/sysroot/lib64/{lib}": _require(MULTIARCH / lib) for lib in sorted(GLIBC)
+            f"{TRIPLET}/sysroot/lib64/{path.name}": path
+            for path in sorted(MULTIARCH.iterdir())
+            if GLIBC.match(path.name) and path.is_file()
         },
         # conda-forge's sysroot exports the glibc floor of everything built with it.
         run_exports={"strong": (f"__glibc >={tc.glibc},<3.0.a0",)},

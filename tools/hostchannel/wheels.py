@@ -204,12 +204,12 @@ def wheel_shim(
             host=("python",),
             depends=(
                 _python_floor(info),
-                *conda_depends(info, [i.variant.python for i in interpreters]),
+                *conda_depends(info, [i.python for i in interpreters]),
             ),
             entry_points=info.console_scripts,
             needs=(python_keys[newest.cp_tag],),
         )
-    python = next(i.variant.python for i in interpreters if i.cp_tag == tag)
+    python = next(i.python for i in interpreters if i.cp_tag == tag)
     return Shim(
         **common,
         build=f"{BUILD_PREFIX}py{tag.removeprefix('cp')}_0",
