@@ -1,15 +1,16 @@
 @echo on
 setlocal enabledelayedexpansion
 
-:: C with clang-cl (from the `clang` build requirement), Fortran with flang:
-:: both then use LLVM's OpenMP runtime (llvm-openmp), where MSVC's cl would
-:: bring its own (vcomp) beside flang's.
-set "CC=clang-cl"
+:: Compilers come from variants.yaml: clang for C and LLVM flang for Fortran, as
+:: pyoptsparse-feedstock builds, so both link LLVM's OpenMP runtime (llvm-openmp).
 
 :: -Dblas=blas -Dlapack=lapack: the netlib-ABI libblas/liblapack of the host
 :: environment, so the BLAS implementation is chosen at install time.
+:: -Dopenmp=enabled: a package without OpenMP fails to configure instead of
+:: shipping serial kernels.
 %PYTHON% -m pip install . -vv --no-deps --no-build-isolation ^
     -Cbuilddir=builddir ^
     -Csetup-args=-Dblas=blas ^
-    -Csetup-args=-Dlapack=lapack
+    -Csetup-args=-Dlapack=lapack ^
+    -Csetup-args=-Dopenmp=enabled
 if %ERRORLEVEL% neq 0 (type builddir\meson-logs\meson-log.txt && exit 1)

@@ -23,6 +23,8 @@ fi
 
 # -Dblas=blas -Dlapack=lapack: link the netlib-ABI libblas/liblapack of the host
 # environment, so the BLAS implementation is chosen when the package is installed.
+# -Dopenmp=enabled: a package without OpenMP fails to configure instead of
+# shipping serial kernels.
 # pip rather than scipy-feedstock's `python -m build` + split outputs: this
 # recipe has a single output. ninja -v logs every compiler command line, so the
 # flags each source was built with can be checked in the build log.
@@ -31,5 +33,6 @@ fi
     -Ccompile-args=-v \
     -Csetup-args=-Dblas=blas \
     -Csetup-args=-Dlapack=lapack \
+    -Csetup-args=-Dopenmp=enabled \
     -Csetup-args=${MESON_ARGS// / -Csetup-args=} \
     || (cat builddir/meson-logs/meson-log.txt && exit 1)

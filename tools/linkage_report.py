@@ -1,5 +1,10 @@
 """Linkage report of an installed chemlib-kernels: what its extension modules load, from where.
 
+rattler-build already fails the build when an extension links a library that is
+no run requirement (overlinking) or a run requirement nothing links
+(overdepending: recipe.yaml's ``dynamic_linking``). This checks what it cannot:
+which libraries, resolved where, in the environment a user gets.
+
 For every extension module of the package in a conda environment it lists the
 NEEDED libraries and where the dynamic loader finds them (RPATH/RUNPATH read with
 patchelf, ``$ORIGIN`` expanded, then the system's default directories), names the
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import re
 import subprocess
 import sys
@@ -33,25 +39,25 @@ PACKAGE = "chemlib-kernels"
 EXTENSION = re.compile(r"\.(cpython-[^./]+|abi3)\.so$")
 IMPORT_NAME = "chemlib"
 REQUIRED = ("libblas.so.3", "liblapack.so.3", "libgfortran.so.5")
-# glibc and the loader come from the system (the sysroot's run_export pins __glibc);
-# the host channel's sysroot shim carries these files.
-SYSTEM = {
-    "libc.so.6",
-    "libm.so.6",
-    "libmvec.so.1",
-    "libpthread.so.0",
-    "libdl.so.2",
-    "librt.so.1",
-    "ld-linux-x86-64.so.2",
-}
-DEFAULT_DIRS = (
-    Path("/lib/x86_64-linux-gnu"),
-    Path("/usr/lib/x86_64-linux-gnu"),
-    Path("/lib64"),
-    Path("/usr/lib64"),
-    Path("/lib"),
-    Path("/usr/lib"),
+# glibc's libraries and its dynamic loader come from the system (the sysroot's
+# run_export pins __glibc), under the loader's name for the architecture:
+# ld-linux-x86-64.so.2, ld-linux-aarch64.so.1, ld64.so.2 (ppc64le). The host
+# channel's sysroot shim carries these files.
+SYSTEM = re.compile(
+    r"^(?:lib(?:c|m|mvec|pthread|dl|rt|util|resolv)\.so\.\d+|ld-linux[\w.-]*\.so\.\d+|ld64\.so\.\d+)$"
 )
+# Debian's multiarch directory names for the machines conda-forge builds Linux on.
+MULTIARCH = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu",
+             "ppc64le": "powerpc64le-linux-gnu"}  # fmt: skip
+
+
+def default_dirs(machine: str | None = None) -> tuple[Path, ...]:
+    """Return the dynamic loader's default directories here (searched after RPATH/RUNPATH)."""
+    arch = MULTIARCH.get(machine or platform.machine())
+    multiarch = (Path("/lib") / arch, Path("/usr/lib") / arch) if arch else ()
+    return (*multiarch, Path("/lib64"), Path("/usr/lib64"), Path("/lib"), Path("/usr/lib"))
+
+
 # Printed by the environment's python after importing the package: every mapped .so.
 _MAPS_SCRIPT = f"""
 import {IMPORT_NAME}, json
@@ -139,12 +145,12 @@ def _owner_of(path: Path, prefix: Path, owners: dict[str, str]) -> str | None:
     try:
         relative = str(path.relative_to(prefix))
     except ValueError:
-        return "system" if path.name in SYSTEM else None
+        return "system" if SYSTEM.match(path.name) else None
     return owners.get(relative)
 
 
 def _resolve(needed: str, dirs: list[Path]) -> Path | None:
-    return next((d / needed for d in [*dirs, *DEFAULT_DIRS] if (d / needed).exists()), None)
+    return next((d / needed for d in [*dirs, *default_dirs()] if (d / needed).exists()), None)
 
 
 def _walk(
@@ -165,7 +171,7 @@ def _walk(
             str(found) if found else None,
             _owner_of(found, prefix, owners) if found else None,
         )
-        if found and needed not in SYSTEM:
+        if found and not SYSTEM.match(needed):
             _walk(found, search, prefix, owners, seen)
 
 
@@ -205,7 +211,9 @@ def analyse(prefix: Path, import_package: bool = True) -> Report:
         for dep in seen.values():
             if dep.path is None:
                 problems.append(f"{ext}: {dep.needed} not found")
-            elif dep.needed not in SYSTEM and not Path(dep.path).resolve().is_relative_to(prefix):
+            elif not SYSTEM.match(dep.needed) and not Path(dep.path).resolve().is_relative_to(
+                prefix
+            ):
                 problems.append(
                     f"{ext}: {dep.needed} resolves outside the environment ({dep.path})"
                 )

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from linkage_report import analyse
+from linkage_report import SYSTEM, analyse, default_dirs
 
-MULTIARCH = Path("/usr/lib/x86_64-linux-gnu")
+MULTIARCH = default_dirs()[1]  # /usr/lib/<this machine's multiarch triplet>
 MODULE = "lib/python3.12/site-packages/chemlib/_kernel.cpython-312-x86_64-linux-gnu.so"
 SOURCE = (
     "void dgemm_(void); void dsyev_(void); void _gfortran_os_error(const char *);\n"
@@ -84,3 +84,22 @@ def test_a_bundled_library_is_reported(prefix) -> None:
     shutil.copy(prefix / "lib" / "libblas.so.3", prefix / bundled)
     _record(prefix, "chemlib-kernels", [MODULE, bundled])
     assert analyse(prefix, import_package=False).problems == [f"the package bundles {bundled}"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["libc.so.6", "libm.so.6", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "ld64.so.2"],
+)
+def test_glibc_and_every_architectures_loader_count_as_the_system(name) -> None:
+    assert SYSTEM.match(name)
+
+
+@pytest.mark.parametrize("name", ["libblas.so.3", "libgomp.so.1", "libcblas.so.3", "libcrypt.so.1"])
+def test_other_libraries_do_not(name) -> None:
+    assert not SYSTEM.match(name)
+
+
+def test_default_directories_follow_the_machine() -> None:
+    assert Path("/usr/lib/aarch64-linux-gnu") in default_dirs("aarch64")
+    assert Path("/usr/lib/x86_64-linux-gnu") in default_dirs("x86_64")
+    assert default_dirs("riscv64")[0] == Path("/lib64")
