@@ -2,12 +2,16 @@
 
 The main job behind ``bash tools/build-conda.sh``:
 
-1. pick the channels: conda-forge when reachable, else the offline host channel
-   (``tools/host_channel.py``) with its own pinning;
-2. build recipe/recipe.yaml for every variant of recipe/conda_build_config.yaml
-   (or the chosen ones), at each of its microarchitecture levels, with
-   py-rattler-build into ``output/``, an indexed channel, running the recipe's
-   tests after each build;
+1. pick the channels and the pinning in force: conda-forge when reachable, with
+   its global pinning and the migrations in .ci_support/migrations; else the
+   offline host channel (``tools/host_channel.py``) with its own pinning;
+2. build with the command line a maintainer types, printed first::
+
+       rattler-build build --recipe recipe -m <pinning> -c <channel> --output-dir output
+
+   every variant the pinning renders (on linux-64 each at its microarchitecture
+   levels) into ``output/``, an indexed channel, running the recipe's tests after
+   each build (condajob/build.py carries the command line out in-process);
 3. for each variant, create fresh environments from ``output/`` plus those
    channels with py-rattler, as ``conda install -c file://.../output
    chemlib-kernels`` would: oldest NumPy with netlib BLAS, newest NumPy with
@@ -23,7 +27,8 @@ Command line::
                                 [--output DIR] [--no-recipe-tests] [--no-env-tests]
                                 [--pytest-args "-m 'not slow'"]
 
-Exit status 1 when any variant failed; its logs stay in ``output/logs/``.
+``--variants`` builds only some of the rendered variants (the command line stays
+the same). Exit status 1 when any variant failed; its logs stay in ``output/logs/``.
 """
 
 from __future__ import annotations
@@ -36,30 +41,28 @@ from pathlib import Path
 
 from rattler.index import index_fs
 
-from condajob.build import build_variants
+from condajob.build import build_command, render_command, run_build_command
 from condajob.channels import select_channels
 from condajob.microarch import detected_cpu, expected_build
-from condajob.recipe import REPO_ROOT
 from condajob.report import table, write_summary
 from condajob.testenvs import ENV_KINDS, EnvOutcome, archspec_override, check_in_env
 from hostchannel.lock import project_requirements
-from variants import Variant, load_variants
+from variants import REPO_ROOT, Variant, variants_of
 
 CACHE = REPO_ROOT / ".cache"
 OUTPUT = REPO_ROOT / "output"
 
 
-def choose_variants(requested: str | None) -> list[Variant]:
-    """Return the matrix variants named by ``--variants`` (tags such as ``py312``), or all."""
-    variants = load_variants()
+def choose_variants(requested: str | None, rendered: list[Variant]) -> list[Variant]:
+    """Return the rendered variants named by ``--variants`` (tags such as ``py312``), or all."""
     if not requested:
-        return variants
-    by_tag = {v.tag: v for v in variants}
+        return rendered
+    by_tag = {v.tag: v for v in rendered}
     tags = [t.strip() for t in requested.split(",") if t.strip()]
     unknown = [t for t in tags if t not in by_tag]
     if unknown:
         raise SystemExit(
-            f"--variants: unknown {', '.join(unknown)}; the matrix has {', '.join(by_tag)}"
+            f"--variants: unknown {', '.join(unknown)}; the pinning renders {', '.join(by_tag)}"
         )
     return [by_tag[t] for t in tags]
 
@@ -81,25 +84,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    variants = choose_variants(args.variants)
     channels = select_channels(args.channel, CACHE)
-    print(
-        f"building against {channels.kind}: {', '.join(channels.urls)}; pinning {channels.pinning}"
-    )
-    buildable = []
-    for variant in variants:
-        if reason := channels.skip_reason(variant.python):
-            print(f"[{variant.tag}] skipped: {reason}")
-        else:
-            buildable.append(variant)
-    if not buildable:
-        raise SystemExit("no variant can be built here")
-
     output = args.output.resolve()
     logs = output / "logs"
-    builds = build_variants(
-        buildable, channels, output, logs, recipe_tests=not args.no_recipe_tests
-    )
+    command = build_command(channels.pinning, channels.build_channels, output)
+    if args.no_recipe_tests:
+        command += ["--test", "skip"]
+    buildable = choose_variants(args.variants, variants_of(render_command(command)))
+    print(f"building against {channels.kind}; the pinning in force renders:")
+    for variant in buildable:
+        print(f"  {variant.tag}: python {variant.python_spec}, numpy {variant.numpy}")
+    print("$ " + shlex.join(command), flush=True)
+    builds = run_build_command(command, logs, {v.python_spec for v in buildable})
     asyncio.run(index_fs(output, write_shards=False))
     print(f"output channel: {output.as_uri()}")
 

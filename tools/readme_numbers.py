@@ -30,10 +30,9 @@ import zipfile
 from pathlib import Path
 
 from conda_build import choose_variants
-from condajob.build import build_variants
-from condajob.channels import Channels
-from condajob.recipe import REPO_ROOT
+from condajob.build import build_command, render_command, run_build_command
 from host_channel import CACHE, ensure_host_channel
+from variants import REPO_ROOT, variants_of
 
 
 def _kib(path: Path) -> int:
@@ -59,13 +58,10 @@ def bootstrap(scratch: Path) -> dict[str, float]:
 def conda_builds(variants: str | None, scratch: Path) -> list[dict]:
     """Build the chosen variants (no tests) against the host channel; time and size each."""
     channel = ensure_host_channel(verbose=False)
-    channels = Channels(
-        "host", [channel.path.as_uri()], channel.pinning, frozenset(channel.pythons)
-    )
-    chosen = [v for v in choose_variants(variants) if not channels.skip_reason(v.python)]
-    outcomes = build_variants(
-        chosen, channels, scratch / "output", scratch / "logs", recipe_tests=False
-    )
+    command = build_command(channel.pinning, [channel.path.as_uri()], scratch / "output")
+    command += ["--test", "skip"]
+    chosen = choose_variants(variants, variants_of(render_command(command)))
+    outcomes = run_build_command(command, scratch / "logs", {v.python_spec for v in chosen})
     failed = [o.name for o in outcomes if o.error]
     if failed:
         raise SystemExit(f"conda build failed for {', '.join(failed)} (logs in {scratch / 'logs'})")

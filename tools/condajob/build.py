@@ -1,18 +1,33 @@
-"""Build the recipe for chosen variants with py-rattler-build, one log per variant."""
+"""The main job's build step: ``rattler-build build --recipe recipe -m PINNING -c CHANNEL ...``.
+
+The job builds with exactly the command line a maintainer types (README,
+"Packaging"). No rattler-build binary can be installed on our machines (it is
+not on PyPI), so :func:`run_build_command` carries that command line out
+in-process with py-rattler-build, the library rattler-build is made of: the
+arguments are parsed as rattler-build parses them (only the options the job
+uses; anything else is an error, never ignored), the recipe's variants.yaml is
+read first and every ``-m`` file after it, the variants are rendered and each one
+is built, then tested (``--test native``, rattler-build's default). Doing it
+in-process gives one log per build, with rattler-build's warnings in it, where
+py-rattler-build's copy of the CLI entry point prints nothing at all.
+tests/feedstock/test_build_command.py renders the same command line through
+that entry point (``rattler_build.build_recipes``) and requires the same builds.
+"""
 
 from __future__ import annotations
 
+import argparse
 import time
 from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import yaml
+from rattler import Subdir
 from rattler_build import Package, ToolConfiguration
+from rattler_build.render import RenderedVariant
 
-from variants import Variant
-
-from .channels import Channels
-from .recipe import recipe_environment, render
+from variants import REPO_ROOT, Variant, render, variants_of
 
 
 @dataclass(frozen=True)
@@ -38,9 +53,61 @@ def build_name(variant: Variant, microarch_level: int | None) -> str:
     return variant.tag if microarch_level is None else f"{variant.tag}-microarch{microarch_level}"
 
 
-def _microarch_level(rendered) -> int | None:
+def microarch_level(rendered: RenderedVariant) -> int | None:
+    """Return the x86-64 level a rendered variant builds for, None where the platform has none."""
     level = rendered.variant.get("microarch_level")
     return None if level is None else int(level)
+
+
+def build_command(pinning: Path, channels: list[str], output: Path) -> list[str]:
+    """Return the command line of the main job's build step (paths relative to the repository).
+
+    Without ``channels`` rattler-build takes them from the pinning's
+    ``channel_sources``, as conda-forge's CI does (giving both is an error).
+    """
+    command = ["rattler-build", "build", "--recipe", "recipe", "-m", _relative(pinning)]
+    for channel in channels:
+        command += ["-c", channel]
+    return [*command, "--output-dir", _relative(output)]
+
+
+def _relative(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def parse_build_command(argv: list[str]) -> argparse.Namespace:
+    """Parse ``rattler-build build ...`` as rattler-build does, for the options the job uses."""
+    if argv[:2] != ["rattler-build", "build"]:
+        raise ValueError(f"not a `rattler-build build` command line: {argv[:2]}")
+    parser = argparse.ArgumentParser(
+        prog="rattler-build build", exit_on_error=False, allow_abbrev=False
+    )
+    parser.add_argument("-r", "--recipe", type=Path, default=Path("."))
+    parser.add_argument("-m", "--variant-config", type=Path, action="append", default=[])
+    parser.add_argument("-c", "--channel", action="append", default=[])
+    parser.add_argument("--output-dir", type=Path, default=Path("output"))
+    parser.add_argument("--target-platform")
+    parser.add_argument("--test", choices=("skip", "native", "native-and-emulated"))
+    args, unknown = parser.parse_known_args(argv[2:])
+    if unknown:
+        raise ValueError(f"rattler-build build options the job does not carry out: {unknown}")
+    recipe = args.recipe if args.recipe.is_absolute() else REPO_ROOT / args.recipe
+    if recipe.is_dir():
+        recipe = recipe / "recipe.yaml"
+    if recipe != REPO_ROOT / "recipe" / "recipe.yaml":
+        raise ValueError(f"--recipe {args.recipe}: the job builds recipe/recipe.yaml only")
+    args.variant_config = [p if p.is_absolute() else REPO_ROOT / p for p in args.variant_config]
+    if not args.output_dir.is_absolute():
+        args.output_dir = REPO_ROOT / args.output_dir
+    return args
+
+
+def render_command(argv: list[str]) -> list[RenderedVariant]:
+    """Return the builds ``rattler-build build ...`` would make, in its order."""
+    args = parse_build_command(argv)
+    machine = str(Subdir.current())  # rattler-build builds on this machine, for the target
+    return render(args.variant_config, args.target_platform or machine, machine)
 
 
 class FileLog:
@@ -72,57 +139,52 @@ class FileLog:
         self.write(f"== {event.step_name}: {event.message}")
 
 
-def build_variants(
-    variants: list[Variant], channels: Channels, output: Path, logs: Path, recipe_tests: bool
+def run_build_command(
+    argv: list[str], logs: Path, pythons: set[str] | None = None
 ) -> list[BuildOutcome]:
-    """Build each variant, at each of its microarchitecture levels, into ``output``.
+    """Carry out ``rattler-build build ...``, one build (and its tests) at a time.
 
-    A failure is recorded and the next build goes on. With ``recipe_tests`` the
-    recipe's own tests then run in a fresh environment, as ``rattler-build build``
-    does by default; they are timed apart from the build.
+    ``pythons`` (python specs of the pinning) narrows the builds to some Pythons,
+    for a quicker run; the command line is the same. A failure is recorded and
+    the next build goes on.
     """
+    args = parse_build_command(argv)
+    channels = args.channel or channel_sources(args.variant_config)
     outcomes = []
-    with recipe_environment():
-        rendered = render(channels.pinning)
-        for variant in variants:
-            match = sorted(
-                (
-                    r
-                    for r in rendered
-                    if r.variant.get("python") == variant.python_spec
-                    and str(r.variant.get("numpy")) == variant.numpy
-                ),
-                key=lambda r: _microarch_level(r) or 0,
-            )
-            levels = [_microarch_level(r) for r in match]
-            if not match or len(set(levels)) != len(levels):
-                raise RuntimeError(
-                    f"{variant.tag}: the rendered variants have microarch levels {levels}; "
-                    "expected one variant per level"
-                )
-            for recipe in match:
-                name = build_name(variant, _microarch_level(recipe))
-                log = logs / f"{name}-build.log"
-                print(f"[{name}] building (log: {log})", flush=True)
-                with closing(FileLog(log)) as callback:
-                    outcome = _build(variant, recipe, channels, output, log, callback)
-                    if recipe_tests and outcome.package is not None:
-                        outcome = _test(outcome, [output.as_uri(), *channels.urls], callback)
-                _announce(outcome)
-                outcomes.append(outcome)
+    for rendered in render_command(argv):
+        variant = variants_of([rendered])[0]
+        if pythons is not None and variant.python_spec not in pythons:
+            continue
+        name = build_name(variant, microarch_level(rendered))
+        log = logs / f"{name}-build.log"
+        print(f"[{name}] building (log: {log})", flush=True)
+        with closing(FileLog(log)) as callback:
+            callback.write("$ " + " ".join(argv))
+            outcome = _build(variant, rendered, args.output_dir, channels, log, callback)
+            if args.test != "skip" and outcome.package is not None:
+                outcome = _test(outcome, [args.output_dir.as_uri(), *channels], callback)
+        _announce(outcome)
+        outcomes.append(outcome)
     return outcomes
 
 
-def _build(
-    variant, rendered, channels: Channels, output: Path, log: Path, callback
-) -> BuildOutcome:
-    level = _microarch_level(rendered)
+def channel_sources(variant_files: list[Path]) -> list[str]:
+    """Return the channels of the last variant file naming ``channel_sources`` (conda-forge's)."""
+    for path in reversed(variant_files):
+        sources = (yaml.safe_load(path.read_text()) or {}).get("channel_sources")
+        if sources:
+            return [c.strip() for c in str(sources[0]).split(",")]
+    raise ValueError(f"no --channel given and no channel_sources in {variant_files}")
+
+
+def _build(variant, rendered, output: Path, channels, log: Path, callback) -> BuildOutcome:
+    level = microarch_level(rendered)
     started = time.monotonic()
     try:
         result = rendered.run_build(
             tool_config=ToolConfiguration(test_strategy="skip"),
             output_dir=output,
-            channels=channels.urls,
+            channels=channels,
             progress_callback=callback,
         )
     except Exception as exc:  # rattler-build raises its own hierarchy; the next variant goes on

@@ -6,6 +6,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from variants import MIGRATIONS, pinning_in_force, write_pinning
+
 from .envs import create_env
 
 CONDA_FORGE_HOST = "conda.anaconda.org"
@@ -13,21 +15,13 @@ CONDA_FORGE_HOST = "conda.anaconda.org"
 
 @dataclass(frozen=True)
 class Channels:
-    """Channels and pinning for one build run."""
+    """Channels and the pinning in force for one build run."""
 
     kind: str  # "host" or "conda-forge"
-    urls: list[str]
-    pinning: Path
-    pythons: frozenset[str] | None  # pythons available; None: whatever the pinning lists
-
-    def skip_reason(self, python: str) -> str | None:
-        """Why a matrix python cannot be built here, or None."""
-        if self.pythons is None or python in self.pythons:
-            return None
-        return (
-            f"python {python} is not in the host channel "
-            f"(no pyenv interpreter {python}.x on this machine)"
-        )
+    urls: list[str]  # where the test environments are solved from
+    pinning: Path  # a flat variant file: what `-m` gets
+    # `-c` of the build command: none where the pinning names its channel_sources
+    build_channels: list[str]
 
 
 def conda_forge_reachable(timeout: float = 3.0) -> bool:
@@ -44,18 +38,21 @@ def host_channels() -> Channels:
     from host_channel import ensure_host_channel
 
     channel = ensure_host_channel(verbose=False)
-    return Channels("host", [channel.path.as_uri()], channel.pinning, frozenset(channel.pythons))
+    urls = [channel.path.as_uri()]
+    return Channels("host", urls, channel.pinning, urls)
 
 
 def conda_forge_channels(cache: Path) -> Channels:
-    """conda-forge with its global pinning, taken from the conda-forge-pinning package.
+    """conda-forge with the pinning in force: its global pinning and the carried migrations.
 
-    This is what conda-smithy renders feedstocks with; it is installed into a
-    cache environment like any package.
+    The global pinning comes from the conda-forge-pinning package, installed into
+    a cache environment like any package, as conda-smithy fetches it to rerender.
     """
     prefix = cache / "conda-forge-pinning"
     create_env(prefix, ["conda-forge"], ["conda-forge-pinning"], cache / "rattler")
-    return Channels("conda-forge", ["conda-forge"], prefix / "conda_build_config.yaml", None)
+    combined = pinning_in_force(prefix / "conda_build_config.yaml", "linux-64", MIGRATIONS)
+    pinning = write_pinning(combined, cache / "pinning.yaml")
+    return Channels("conda-forge", ["conda-forge"], pinning, [])
 
 
 def select_channels(mode: str, cache: Path) -> Channels:

@@ -11,7 +11,7 @@ from pathlib import Path
 from packaging.version import Version
 from rattler import Gateway, Override, VirtualPackage, VirtualPackageOverrides, install, solve
 
-from .recipe import REPO_ROOT
+from variants import REPO_ROOT
 
 SUBDIRS = ("linux-64", "noarch")
 

@@ -24,11 +24,10 @@ from rattler_build import Package
 
 from hostchannel.lock import kernel_test_requirements
 from hostchannel.wheels import conda_spec
-from variants import Variant
+from variants import REPO_ROOT, Variant
 
 from .envs import create_env, numpy_range, run_in_env
 from .microarch import generic_cpu
-from .recipe import REPO_ROOT
 
 LINKAGE_REPORT = REPO_ROOT / "tools" / "linkage_report.py"
 KERNEL_TESTS = "tests/kernels"
