@@ -8,14 +8,18 @@ there), so this checks what can be checked without solving an environment:
   of each environment having the task provides; ``depends-on`` and
   ``default-environment`` name tasks and environments that exist; no environment
   gets one task name from two features;
-* there is one environment per Python of the variant matrix (read through
-  ``tools/variants.py``), pinned to that Python, and the numpy-oldest/numpy-newest
-  environments sit at the two ends of the matrix and of pyproject.toml's NumPy range;
+* there is one environment per Python of the variant matrix (what a pinning in
+  force renders, through ``tools/variants.py``), pinned to that Python (and to its
+  free-threaded build), and the numpy-oldest/numpy-newest environments sit at the
+  two ends of the matrix and of pyproject.toml's NumPy range;
+* every environment that builds chemlib finds BLAS and LAPACK on every platform it
+  lists: meson's ``auto`` lookup (meson.build) meets a pkg-config file that the
+  environment's packages ship there (facts from the feedstocks, below);
 * the build/run/test/bench features carry pyproject.toml's requirements.
 
 Command line::
 
-    python tools/check_pixi.py    # prints every problem; exit status 1 if there are any
+    python tools/check_pixi.py --pinning FILE [--migrations DIR] [manifest]
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from variants import REPO_ROOT, Variant, load_variants
+from variants import MIGRATIONS, REPO_ROOT, Variant, load_variants
 
 try:
     import tomllib
@@ -57,9 +61,34 @@ EXECUTABLE_PACKAGES = {"python3": "python"}
 SHELL_BUILTINS = {"cat", "cd", "cp", "echo", "exit", "export", "mkdir", "mv", "pwd", "rm", "unset"}
 # Tokens separating the commands of a deno_task_shell line.
 OPERATORS = {"&&", "||", ";", "|", "|&"}
+# Options whose value a command writes: the path need not exist before, and the
+# tasks that depend on this one may read it.
+OUTPUT_OPTIONS = {"--write", "--out", "--output-dir", "--outdir"}
 # pyproject.toml's optional-dependency groups, each carried by the pixi feature of
 # the same name.
 EXTRAS = ("test", "bench")
+
+# pkg-config names conda-forge's packages ship, per BLAS implementation (libblas's
+# build string) and platform family, from the feedstocks' recipes:
+# - lapack-feedstock b58b0b8 recipe/meta.yaml: the netlib libblas/liblapack carry
+#   blas.pc and lapack.pc on every platform;
+# - blas-feedstock 5505ad3 recipe/install_blas_devel.sh: blas-devel links blas.pc,
+#   cblas.pc and lapack.pc to openblas.pc for OpenBLAS on Unix only; its meta.yaml:
+#   blas-devel runs `openblas` (openblas-feedstock 2f6c002 recipe/meta.yaml:
+#   openblas.pc on every platform) or `mkl-devel` (intel_repack-feedstock 54d37f9
+#   recipe/meta.yaml: mkl-sdl.pc on linux-64 and win-64).
+LIBBLAS_PC = {"netlib": {"blas", "lapack"}}
+BLAS_DEVEL_PC = {
+    ("openblas", "unix"): {"blas", "lapack", "openblas"},
+    ("openblas", "win"): {"openblas"},
+    ("mkl", "unix"): {"mkl-sdl"},
+    ("mkl", "win"): {"mkl-sdl"},
+    ("netlib", "unix"): {"blas", "lapack"},
+    ("netlib", "win"): {"blas", "lapack"},
+}
+# blas-feedstock 5505ad3 recipe/conda_build_config.yaml, blas_default_impl: what the
+# solver installs when nothing asks for an implementation.
+DEFAULT_BLAS = {"win-64": "mkl"}
 
 
 @dataclass(frozen=True)
@@ -220,11 +249,31 @@ def _is_repo_path(token: str) -> bool:
     )
 
 
-def command_problems(argv: tuple[str, ...], provided: set[str], repo_root: Path) -> list[str]:
-    """List what is wrong with one command of a task in an environment providing ``provided``."""
+def outputs(task: Task) -> set[str]:
+    """Paths a task writes: the values of its commands' output options."""
+    return {
+        argv[i + 1]
+        for argv in task.commands
+        for i, token in enumerate(argv[:-1])
+        if token in OUTPUT_OPTIONS
+    }
+
+
+def command_problems(
+    argv: tuple[str, ...],
+    provided: set[str],
+    repo_root: Path,
+    produced: frozenset[str] = frozenset(),
+) -> list[str]:
+    """List what is wrong with one command of a task in an environment providing ``provided``.
+
+    ``produced`` are paths that the task's own output options or the tasks it
+    depends on write: a path at or under one of them need not exist yet.
+    """
     program, args = argv[0], argv[1:]
     problems = []
-    checked = set()
+    written = produced | {args[i + 1] for i, t in enumerate(args[:-1]) if t in OUTPUT_OPTIONS}
+    checked = {p for p in args if any(p == w or p.startswith(w.rstrip("/") + "/") for w in written)}
     if program.startswith("./"):
         if not (repo_root / program).is_file():
             problems.append(f"program {program!r} does not exist")
@@ -264,8 +313,16 @@ def task_problems(manifest: dict, repo_root: Path = REPO_ROOT) -> list[str]:
             where = f"task {task.name!r} ({task.feature}) in environment {env!r}"
             env_tasks = {t.name for t in all_tasks if t.feature in envs[env]}
             provided = packages(manifest, env)
+            produced = frozenset(
+                path
+                for t in all_tasks
+                if t.feature in envs[env] and (t.name, None) in task.depends_on
+                for path in outputs(t)
+            )
             for argv in task.commands:
-                problems += [f"{where}: {p}" for p in command_problems(argv, provided, repo_root)]
+                problems += [
+                    f"{where}: {p}" for p in command_problems(argv, provided, repo_root, produced)
+                ]
             for dep, dep_env in task.depends_on:
                 if dep_env is not None and dep_env not in envs:
                     problems.append(f"{where}: depends on unknown environment {dep_env!r}")
@@ -286,10 +343,16 @@ def task_problems(manifest: dict, repo_root: Path = REPO_ROOT) -> list[str]:
 
 
 def _pins(manifest: dict, environment: str, package: str) -> list[str]:
-    """Return the version specs of ``package`` set by the features of ``environment``."""
+    """Return the specs of ``package`` set by the features of ``environment``.
+
+    A table spec reads ``version`` plus `` build`` when it names one:
+    ``{ version = "3.14.*", build = "*_cp314t" }`` is ``"3.14.* *_cp314t"``.
+    """
     features = _features(manifest)
     return [
-        spec if isinstance(spec, str) else spec.get("version", "*")
+        spec
+        if isinstance(spec, str)
+        else " ".join(filter(None, (spec.get("version", "*"), spec.get("build"))))
         for feature in environments(manifest)[environment]
         for name, spec in features[feature].get("dependencies", {}).items()
         if name == package
@@ -322,14 +385,18 @@ def matrix_problems(
     pyproject = pyproject if pyproject is not None else _pyproject()
     envs = environments(manifest)
     problems = []
-    expected = {v.tag: f"{v.python}.*" for v in variants}
-    present = {name for name in envs if re.fullmatch(r"py\d+", name)}
+    # free-threaded Pythons are pinned by build string too, as the pinning selects them
+    expected = {
+        v.tag: f"{v.python}.*" + (f" *_cp{v.python.replace('.', '')}t" if v.freethreading else "")
+        for v in variants
+    }
+    present = {name for name in envs if re.fullmatch(r"py\d+t?", name)}
     if present != set(expected):
         problems.append(
             f"Python environments {sorted(present)} differ from the variant matrix "
-            f"{sorted(expected)} (recipe/conda_build_config.yaml)"
+            f"{sorted(expected)} (tools/variants.py)"
         )
-    pythons = sorted({v.python for v in variants}, key=_version_key)
+    pythons = sorted({v.python for v in variants if not v.freethreading}, key=_version_key)
     floor = _numpy_floor(pyproject)
     # environment -> the pins it must have
     wanted = {tag: {"python": spec} for tag, spec in expected.items() if tag in present}
@@ -344,6 +411,64 @@ def matrix_problems(
             for package, spec in pins.items()
             if spec not in (have := _pins(manifest, env, package))
         ]
+    return problems
+
+
+def _meson_blas_lookup(meson_build: Path = REPO_ROOT / "meson.build") -> dict[str, list[str]]:
+    """Return the pkg-config names meson's ``auto`` BLAS/LAPACK lookup tries, in order."""
+    text = meson_build.read_text()
+    return {
+        kind: re.findall(r"'([^']+)'", re.search(rf"'{kind}': \[([^\]]*)\]", text)[1])
+        for kind in ("blas", "lapack")
+    }
+
+
+def environment_platforms(manifest: dict, environment: str) -> list[str]:
+    """Return the platforms an environment is solved for: the workspace's, narrowed."""
+    platforms = list(manifest["workspace"]["platforms"])
+    features = _features(manifest)
+    for feature in environments(manifest)[environment]:
+        if feature != "default" and "platforms" in features[feature]:
+            platforms = [p for p in platforms if p in features[feature]["platforms"]]
+    return platforms
+
+
+def _blas_implementation(manifest: dict, environment: str, platform: str) -> str:
+    builds = [
+        spec.get("build", "")
+        for feature in environments(manifest)[environment]
+        for name, spec in _features(manifest)[feature].get("dependencies", {}).items()
+        if name == "libblas" and isinstance(spec, dict)
+    ]
+    return builds[0].lstrip("*") if builds else DEFAULT_BLAS.get(platform, "openblas")
+
+
+def pkg_config_names(manifest: dict, environment: str, platform: str) -> set[str]:
+    """Return the BLAS/LAPACK pkg-config names an environment's packages ship on a platform."""
+    implementation = _blas_implementation(manifest, environment, platform)
+    family = "win" if platform.startswith("win") else "unix"
+    names = set(LIBBLAS_PC.get(implementation, set()))
+    if "blas-devel" in packages(manifest, environment):
+        names |= BLAS_DEVEL_PC[(implementation, family)]
+    return names
+
+
+def blas_problems(manifest: dict) -> list[str]:
+    """Environments that build chemlib where meson's auto lookup would find no BLAS or LAPACK."""
+    lookup = _meson_blas_lookup()
+    problems = []
+    for environment, features in environments(manifest).items():
+        if "compilers" not in features:
+            continue
+        for platform in environment_platforms(manifest, environment):
+            shipped = pkg_config_names(manifest, environment, platform)
+            problems += [
+                f"environment {environment!r} on {platform}: none of {names} is shipped "
+                f"({_blas_implementation(manifest, environment, platform)}; it has "
+                f"{sorted(shipped) or 'no .pc'})"
+                for kind, names in lookup.items()
+                if not shipped & set(names)
+            ]
     return problems
 
 
@@ -375,11 +500,12 @@ def dependency_problems(manifest: dict, pyproject: dict | None = None) -> list[s
     return problems
 
 
-def all_problems(manifest: dict) -> list[str]:
-    """Every problem of the three kinds above."""
+def all_problems(manifest: dict, variants: list[Variant]) -> list[str]:
+    """Every problem of the four kinds above, the matrix being ``variants``."""
     return (
         task_problems(manifest)
-        + matrix_problems(manifest, load_variants())
+        + matrix_problems(manifest, variants)
+        + blas_problems(manifest)
         + dependency_problems(manifest)
     )
 
@@ -396,8 +522,13 @@ def main(argv: list[str] | None = None) -> int:
     """Print the problems of pixi.toml (or of the given manifest) and return 1 if any."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("manifest", nargs="?", type=Path, default=MANIFEST)
+    parser.add_argument(
+        "--pinning", type=Path, required=True, help="conda-forge's conda_build_config.yaml"
+    )
+    parser.add_argument("--migrations", type=Path, default=MIGRATIONS)
     args = parser.parse_args(argv)
-    return report(all_problems(load_manifest(args.manifest)), args.manifest.name)
+    variants = load_variants(args.pinning, "linux-64", args.migrations)
+    return report(all_problems(load_manifest(args.manifest), variants), args.manifest.name)
 
 
 if __name__ == "__main__":
