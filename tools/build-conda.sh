@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: build the conda packages of chemlib-kernels for the variant
-# matrix (recipe/conda_build_config.yaml) into output/, an indexed local
+# The main job: build the conda packages of chemlib-kernels for every variant
+# the pinning in force renders (tools/variants.py) into output/, an indexed local
 # channel; then install each into a fresh environment from that channel and
 # run the test suite there. Against conda-forge when it is reachable, else
 # offline against the host channel of shim packages (built and cached first).
