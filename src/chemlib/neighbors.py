@@ -11,7 +11,13 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from chemlib._arguments import FloatArray, as_coordinates, flag, positive_number
+from chemlib._arguments import (
+    FloatArray,
+    as_coordinates,
+    flag,
+    non_negative_number,
+    positive_number,
+)
 from chemlib._box import Cell, as_cell, check_cutoff_fits
 from chemlib._extensions import load_extension
 
@@ -24,9 +30,11 @@ PairsAndDistances = tuple[NDArray[np.int64], FloatArray] | NDArray[np.int64]
 
 def _cutoffs(max_cutoff: object, min_cutoff: object, cell: Cell) -> tuple[float, float]:
     high = positive_number(max_cutoff, "max_cutoff")
+    # No lower bound keeps coincident points (d = 0); min_cutoff=0.0 drops them,
+    # as MDAnalysis does: the kernel keeps d > min_cutoff.
     low = -math.inf
     if min_cutoff is not None:
-        low = positive_number(min_cutoff, "min_cutoff")
+        low = non_negative_number(min_cutoff, "min_cutoff")
         if low >= high:
             raise ValueError(f"min_cutoff ({low!r}) must be smaller than max_cutoff ({high!r})")
     check_cutoff_fits(cell, high, "max_cutoff")
@@ -70,8 +78,10 @@ def capped_distance(
         Largest distance kept (inclusive), Angstrom, > 0. With a triclinic box
         it may not exceed half the smallest box height.
     min_cutoff : float, optional
-        Pairs at this distance or closer are dropped. None: keep every pair
-        with ``d <= max_cutoff``.
+        Pairs at this distance or closer are dropped, Angstrom, >= 0 and below
+        max_cutoff; ``0.0`` drops only coincident pairs (``d = 0``), as
+        MDAnalysis does. None (default): keep every pair with
+        ``d <= max_cutoff``, coincident ones included.
     box : array_like, shape (6,), optional
         ``[lx, ly, lz, alpha, beta, gamma]``; minimum image when given.
     return_distances : bool
@@ -119,7 +129,8 @@ def self_capped_distance(
     max_cutoff : float
         Largest distance kept (inclusive), Angstrom, > 0.
     min_cutoff : float, optional
-        Pairs at this distance or closer are dropped.
+        Pairs at this distance or closer are dropped, >= 0; ``0.0`` drops
+        coincident pairs, None (default) keeps them.
     box : array_like, shape (6,), optional
         ``[lx, ly, lz, alpha, beta, gamma]``; minimum image when given.
     return_distances : bool

@@ -125,6 +125,56 @@ def test_coincident_points_are_pairs_at_distance_zero():
     np.testing.assert_array_equal(d, 0.0)
 
 
+def with_duplicates(rng, n: int) -> np.ndarray:
+    """n random positions, then a copy of every third one: pairs at d = 0 exactly."""
+    a = positions(rng, n)
+    return np.concatenate([a, a[::3]])
+
+
+@pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
+def test_min_cutoff_zero_drops_exactly_the_coincident_pairs(rng, box):
+    a, b = with_duplicates(rng, 120), with_duplicates(rng, 90)
+    b[:20] = a[:20]  # coincident across the two sets as well
+    cutoff = usable_cutoff(box, 5.0)
+    reference = distances(a, b, box)
+    assert (reference == 0).sum() >= 20
+    pairs, d = chemlib.capped_distance(a, b, cutoff, min_cutoff=0.0, box=box)
+    assert as_set(pairs) == expected_pairs(reference, cutoff, 0.0)
+    assert (d > 0).all()
+    self_reference = distances(a, a, box)
+    self_pairs, self_d = chemlib.self_capped_distance(a, cutoff, min_cutoff=0.0, box=box)
+    expected = {(i, j) for i, j in expected_pairs(self_reference, cutoff, 0.0) if i < j}
+    assert as_set(self_pairs) == expected
+    assert (self_d > 0).all()
+
+
+@pytest.mark.parametrize("box", BOXES, ids=BOX_IDS)
+def test_no_min_cutoff_keeps_the_coincident_pairs(rng, box):
+    n = 120
+    a = with_duplicates(rng, n)
+    cutoff = usable_cutoff(box, 5.0)
+    reference = distances(a, a, box)
+    pairs, d = chemlib.self_capped_distance(a, cutoff, min_cutoff=None, box=box)
+    assert as_set(pairs) == {(i, j) for i, j in expected_pairs(reference, cutoff) if i < j}
+    coincident = {(i, n + k) for k, i in enumerate(range(0, n, 3))}
+    assert coincident <= as_set(pairs)
+    np.testing.assert_array_equal(d[[tuple(p) in coincident for p in pairs.tolist()]], 0.0)
+    cross, cross_d = chemlib.capped_distance(a, a, cutoff, box=box)
+    assert {(i, i) for i in range(len(a))} <= as_set(cross)
+    assert (cross_d == 0).sum() == (reference == 0).sum()
+
+
+def test_min_cutoff_zero_compares_the_computed_distance():
+    # d > 0 on the computed float64 distance: 1e-150 (square 1e-300, normal) is
+    # kept; below ~1.5e-154 the square underflows, d is computed as 0 (the
+    # README's precision limits) and the pair is dropped like a coincident one.
+    a = np.zeros((1, 3))
+    b = np.array([[0.0, 0, 0], [1e-150, 0, 0], [0, 3e-150, 4e-150], [1e-170, 0, 0], [0, 0, 2]])
+    pairs, d = chemlib.capped_distance(a, b, 1.0, min_cutoff=0.0)
+    assert as_set(pairs) == {(0, 1), (0, 2)}
+    np.testing.assert_allclose(np.sort(d), [1e-150, 5e-150], rtol=4e-16)
+
+
 def test_output_does_not_depend_on_thread_count(rng):
     a = rng.uniform(0, 1, (20000, 3)) * ORTHORHOMBIC[:3] * 2
     box = ORTHORHOMBIC * np.array([2, 2, 2, 1, 1, 1])
