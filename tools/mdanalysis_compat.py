@@ -66,10 +66,16 @@ def ensure_venv(venv: Path, log: Path) -> Path:
 
 def link_chemlib(work: Path) -> Path:
     """Make a directory holding only a link to the chemlib package this interpreter imports."""
+    package = Path(chemlib.__path__[0]).resolve()
+    if not any(package.glob("_neighbors.*")):
+        raise SystemExit(
+            f"{package} holds no compiled kernels (an editable install?): install chemlib"
+            " into the venv as tools/setup.sh does"
+        )
     directory = work / "chemlib-under-test"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir()
-    (directory / "chemlib").symlink_to(Path(chemlib.__path__[0]).resolve())
+    (directory / "chemlib").symlink_to(package)
     return directory
 
 
