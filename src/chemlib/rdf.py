@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from chemlib._arguments import FloatArray, as_coordinates, interval, positive_integer
-from chemlib._box import as_cell, check_cutoff_fits
+from chemlib._box import Cell, as_cell, check_cutoff_fits
 from chemlib._extensions import load_extension
 
 _rdf = load_extension("_rdf")
@@ -79,15 +79,41 @@ def rdf(
     check_cutoff_fits(cell, high, "range[1]")
     edges = np.linspace(low, high, bins + 1)
     centers = (edges[:-1] + edges[1:]) / 2
-    counts = _rdf.pair_histogram(ref, conf, cell.h, cell.hinv, edges)
-    if conf is None:
-        n_pairs = len(ref) * (len(ref) - 1)
-        counts = 2 * counts  # each unordered pair counts in both directions
-    else:
-        n_pairs = len(ref) * len(conf)
+    counts = pair_counts(ref, conf, cell, edges)
+    return centers, normalised_rdf(counts, edges, pair_total(len(ref), conf), cell.volume, 1)
+
+
+def pair_counts(
+    reference: FloatArray, configuration: FloatArray | None, cell: Cell, edges: FloatArray
+) -> np.ndarray:
+    """Pairs per shell of one frame, both directions when configuration is None (int64).
+
+    Arguments as checked by rdf(); chemlib.trajectory sums these over frames.
+    """
+    counts = _rdf.pair_histogram(reference, configuration, cell.h, cell.hinv, edges)
+    if configuration is None:
+        return 2 * counts  # each unordered pair counts in both directions
+    return counts
+
+
+def pair_total(n_reference: int, configuration: FloatArray | None) -> int:
+    """Pairs an ideal gas would spread over the shells: n*m, or n*(n-1) within one set."""
+    if configuration is None:
+        return n_reference * (n_reference - 1)
+    return n_reference * len(configuration)
+
+
+def normalised_rdf(
+    counts: np.ndarray, edges: FloatArray, n_pairs: int, volume_sum: float, n_frames: int
+) -> FloatArray:
+    """g(r) from pair counts summed over ``n_frames`` frames, as MDAnalysis' InterRDF.
+
+    The ideal-gas density uses the mean box volume, ``volume_sum / n_frames``;
+    for one frame this is exactly rdf()'s normalisation.
+    """
+    if n_pairs == 0 or n_frames == 0:
+        return np.zeros(len(edges) - 1)
     inner, outer = edges[:-1], edges[1:]
     # b^3 - a^3 factored: the difference of cubes cancels for thin shells far out.
     shell_volumes = 4 / 3 * np.pi * (outer - inner) * (outer**2 + outer * inner + inner**2)
-    if n_pairs == 0:
-        return centers, np.zeros(bins)
-    return centers, counts / (n_pairs / cell.volume * shell_volumes)
+    return counts / (n_pairs / (volume_sum / n_frames) * shell_volumes * n_frames)
