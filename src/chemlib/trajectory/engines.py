@@ -114,9 +114,10 @@ def _dask_client(scheduler: Any, workers: int | None) -> Iterator[Any]:
         yield scheduler
     elif scheduler is None:
         n_workers = available_cores() if workers is None else workers
+        # dashboard_address=":0": any free port, where the default 8787 may be taken.
         with (
             distributed.LocalCluster(
-                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             ) as cluster,
             distributed.Client(cluster) as client,
         ):

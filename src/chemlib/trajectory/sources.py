@@ -113,6 +113,7 @@ class ArrayFrames(FrameSource, FrameReader):
         self.n_frames, self.n_atoms = self.frames.shape[:2]
         self.name = "the frames array"
         self.box = None if box is None else self._boxes_for_frames(box)
+        self.held = range(self.n_frames)  # the trajectory's frames this array holds
 
     def _boxes_for_frames(self, box: ArrayLike) -> np.ndarray:
         array = numeric_array(box, "box").astype(np.float64)
@@ -134,22 +135,31 @@ class ArrayFrames(FrameSource, FrameReader):
         """Nothing to open: the array is the reader."""
         return self
 
+    def _rows(self, frames: range) -> slice:
+        # Where ``frames`` (trajectory frame numbers) sit in this array, which
+        # holds the frames self.held (all of them, or a block's).
+        if not len(frames):
+            return slice(0, 0)
+        begin = self.held.index(frames[0])
+        step = frames.step // self.held.step if len(frames) > 1 else 1
+        return slice(begin, begin + len(frames) * step, step)
+
     def positions(self, frames: range) -> np.ndarray:
         """Return a view of the frames' positions."""
-        return self.frames[frames.start : frames.stop : frames.step]
+        return self.frames[self._rows(frames)]
 
     def boxes(self, frames: range) -> np.ndarray:
         """Return the frames' boxes."""
-        return self.box[frames.start : frames.stop : frames.step]
+        return self.box[self._rows(frames)]
 
     def restricted_to(self, frames: range) -> tuple[ArrayFrames, range]:
-        """Return an ArrayFrames of just these frames, and range(0, len(frames))."""
+        """Return an ArrayFrames holding just these frames (a view), and the frames."""
         part = ArrayFrames.__new__(ArrayFrames)
         part.frames = self.positions(frames)
-        part.n_frames, part.n_atoms = len(frames), self.n_atoms
-        part.name = self.name
+        part.n_frames, part.n_atoms, part.name = self.n_frames, self.n_atoms, self.name
         part.box = None if self.box is None else self.boxes(frames)
-        return part, range(len(frames))
+        part.held = frames
+        return part, frames
 
 
 def import_h5py() -> ModuleType:

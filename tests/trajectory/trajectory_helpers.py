@@ -1,0 +1,57 @@
+"""Helpers of the trajectory tests: MPI venvs, subprocesses, a first-principles RDF."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import chemlib
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+
+
+def mpi_python(implementation: str) -> Path:
+    """The python of a venv with that MPI (tools/mpi_venvs.py, cached)."""
+    import mpi_venvs
+
+    return mpi_venvs.ensure(implementation)
+
+
+def mpi_environment() -> dict[str, str]:
+    """Variables both MPIs need here: Open MPI as root and past 2 ranks on 2 cores."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    if os.geteuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env["PRTE_MCA_rmaps_default_mapping_policy"] = ":oversubscribe"
+    return env
+
+
+def run_command(command, *, env=None, timeout=120, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=cwd,
+    )
+
+
+def reference_rdf(positions, boxes, nbins, bin_range):
+    """The accumulated RDF from first principles: every pair distance of every frame
+    (chemlib.self_distance_array), numpy.histogram, InterRDF's normalisation."""
+    edges = np.linspace(*bin_range, nbins + 1)
+    counts = np.zeros(nbins, dtype=np.int64)
+    volume = 0.0
+    for frame, box in zip(positions, boxes, strict=True):
+        counts += 2 * np.histogram(chemlib.self_distance_array(frame, box=box), bins=edges)[0]
+        volume += box[0] * box[1] * box[2]
+    n = positions.shape[1]
+    density = n * (n - 1) / (volume / len(positions))
+    shells = 4 / 3 * np.pi * np.diff(edges**3)
+    return counts, counts / (density * shells * len(positions))
