@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 import chemlib
+from chemlib.trajectory.sources import H5MDFrames
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tools"))
@@ -55,3 +57,14 @@ def reference_rdf(positions, boxes, nbins, bin_range):
     density = n * (n - 1) / (volume / len(positions))
     shells = 4 / 3 * np.pi * np.diff(edges**3)
     return counts, counts / (density * shells * len(positions))
+
+
+class SlowToOpen(H5MDFrames):
+    """An H5MD source whose tasks wait before opening the file, so that a block is
+    surely running, not finished, when the test kills its worker."""
+
+    pause = 4.0
+
+    def open(self):
+        time.sleep(self.pause)
+        return super().open()
