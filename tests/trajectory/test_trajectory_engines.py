@@ -13,6 +13,7 @@ import doctest
 import numpy as np
 import pytest
 from h5md_files import liquid
+from threadpoolctl import threadpool_limits
 from trajectory_helpers import reference_rdf
 
 import chemlib
@@ -93,6 +94,27 @@ def test_radius_of_gyration_on_every_engine(engine, split, request, h5md_path, f
     expected = [chemlib.radius_of_gyration(frame, masses) for frame in positions]
     got = trajectory.radius_of_gyration(h5md_path, masses, **options(engine, split, request))
     assert np.array_equal(got, expected)
+
+
+def test_the_callers_blas_threads_do_not_change_the_bits():
+    # Uniform random structures: some frames take the LAPACK rotation (dsyev),
+    # whose last bits depend on OpenBLAS's thread count.
+    frames = np.random.default_rng(0).random((40, 500, 3)).astype(np.float32) * 20
+    expected = chemlib.rmsd_trajectory(frames[0], frames)  # one BLAS thread (conftest)
+    masses = np.linspace(1, 2, 500)
+    gyration = [chemlib.radius_of_gyration(frame, masses) for frame in frames]
+    with threadpool_limits(limits=2, user_api="blas"):
+        for engine, kw in [("serial", {}), ("threads", {"workers": 2})]:
+            assert np.array_equal(trajectory.rmsd(frames, engine=engine, **kw), expected)
+            got = trajectory.radius_of_gyration(frames, masses, engine=engine, **kw)
+            assert np.array_equal(got, gyration)
+        assert threadpool_info_blas_threads() == {2}  # the caller's setting is restored
+
+
+def threadpool_info_blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
 
 def test_rdf_counts_are_every_pair_of_every_frame(h5md_path, frames_and_lengths, serial_answers):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from numpy.typing import ArrayLike
+from threadpoolctl import threadpool_limits
 
 from chemlib.trajectory.blocks import select_frames
 from chemlib.trajectory.engines import run_blocks
@@ -30,6 +31,16 @@ __all__ = ["Analysis", "BlockTiming", "TrajectoryRun", "run"]
 # Frames read from the source and given to the kernels at once: about 32 MiB
 # of positions, so a block of a long trajectory never sits in memory whole.
 CHUNK_BYTES = 32 << 20
+
+
+def _one_blas_thread() -> threadpool_limits:
+    # OpenBLAS sums in an order that depends on its thread count, and LAPACK's
+    # dsyev (the RMSD's rotation where QCP is not accurate enough) calls it: the
+    # same frame can differ in its last bits between a process with
+    # OPENBLAS_NUM_THREADS=1 (a Dask nanny's workers) and one without. Every
+    # task runs with one BLAS thread, whatever its process's settings, so every
+    # engine gives the same bits. The calls are 4x4: threads would not help.
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class Analysis(ABC):
@@ -107,7 +118,7 @@ def _run_block(
     started = time.perf_counter()
     read = compute = 0.0
     partials = []
-    with source.open() as reader:
+    with _one_blas_thread(), source.open() as reader:
         setup = time.perf_counter() - started
         for chunk in _chunks(frames, source.n_atoms * 3 * 8):
             clock = time.perf_counter()
@@ -184,15 +195,18 @@ def run(
     source = as_source(trajectory, box=box, group=group)
     frames = select_frames(source.n_frames, start, stop, step)
     prepared = analysis.prepare(source)
-    outcome = run_blocks(
-        functools.partial(_task_for, prepared, source),
-        frames,
-        engine=engine,
-        workers=workers,
-        blocks=blocks,
-        scheduler=scheduler,
-        progress=progress,
-    )
+    # Also around the whole run: the limit is process-wide in OpenBLAS, and a
+    # threads worker leaving its block must restore 1, not the caller's count.
+    with _one_blas_thread():
+        outcome = run_blocks(
+            functools.partial(_task_for, prepared, source),
+            frames,
+            engine=engine,
+            workers=workers,
+            blocks=blocks,
+            scheduler=scheduler,
+            progress=progress,
+        )
     if outcome.results is None:
         return None
     result = prepared.conclude(prepared.combine([r.partial for r in outcome.results]), len(frames))
