@@ -5,7 +5,7 @@ tests/compat/requirements.txt) runs with MDAnalysis.lib.distances' functions
 replaced by the adapters of tests/compat/mdanalysis_adapter.py; the tests that
 do not apply are listed, with their reasons, in tests/compat/differences.py.
 
-MDAnalysis never enters .venv: the run uses a venv of its own (made from the
+The run never uses .venv's packages: it uses a venv of its own (made from the
 same interpreter, reused while the requirements stay the same) that imports
 the chemlib installed in the interpreter running this script through a
 directory holding only a link to that package, so the tests exercise exactly
