@@ -16,7 +16,7 @@ efficiency E(N) = S(N) / N, from the fastest of the repeats, which run
 interleaved. Every engine's result is checked against the serial one, bit for
 bit. OMP_NUM_THREADS=1 throughout, so a worker is a core.
 
-    python benchmarks/scaling.py                 # the README's table (~15 minutes here)
+    python benchmarks/scaling.py                 # the README's table (12-16 minutes here)
     python benchmarks/scaling.py --quick         # small files, a smoke run
 """
 

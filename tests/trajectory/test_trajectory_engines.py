@@ -235,11 +235,13 @@ def test_bad_analysis_arguments(h5md_path, frames_and_lengths):
         trajectory.rdf(h5md_path, nbins=0)
 
 
-def test_a_bad_frame_is_named(tmp_path):
+@pytest.mark.parametrize("engine", ["serial", "threads", "dask"])
+def test_a_bad_frame_is_named(engine, request):
     positions, _ = liquid(5, 20)
     positions[3, 7, 1] = np.nan
+    kw = {"scheduler": request.getfixturevalue("dask_client")} if engine == "dask" else {}
     with pytest.raises(ValueError, match="positions of frame 3 contains NaN"):
-        trajectory.rdf(positions, box=[20, 20, 20, 90, 90, 90], engine="threads", workers=2)
+        trajectory.rdf(positions, box=[20, 20, 20, 90, 90, 90], engine=engine, blocks=2, **kw)
 
 
 @pytest.mark.parametrize(

@@ -144,7 +144,6 @@ def _report_block(report: Progress, frames: int, future: Any) -> None:
 def _dask(
     client: Any, task_for: TaskFactory, blocks: Sequence[range], progress: Progress | None
 ) -> list:
-    distributed = import_distributed()
     # pure=False: a block is a task of its own even if the same call ran before.
     futures = [client.submit(task_for(block), None, pure=False) for block in blocks]
     report = _locked(progress)
@@ -152,7 +151,8 @@ def _dask(
         for future, block in zip(futures, blocks, strict=True):
             future.add_done_callback(functools.partial(_report_block, report, len(block)))
     try:
-        distributed.wait(futures)
+        # A block whose worker dies is run again elsewhere; a block that raises
+        # raises here, with its own exception.
         return client.gather(futures)
     finally:
         client.cancel(futures)
