@@ -2,15 +2,22 @@
 
 Every float64 is a rational number, so differences, products and sums of the
 inputs taken with :class:`fractions.Fraction` are exact, whatever the
-cancellation; a square root is rounded once, at the end, from 60 significant
-digits. These references are therefore more accurate than anything computed in
-float64 or long double (kernel_references.py holds the float64 textbook
-formulas), and the kernels' errors against them are the errors the README's
-precision table bounds. Slow: meant for a few hundred atoms.
+cancellation. The irrational results are then rounded once, correctly: square
+roots by integer square roots (:func:`rounded_sqrt`), angles by atan2 in
+fixed-point integer arithmetic at a precision raised until the rounding is
+certain (:func:`rounded_atan2`). Neither uses NumPy's transcendental ufuncs
+(SIMD code that is accurate to a few ulp, differently on different CPUs) nor
+the C library's (glibc does not aim for correct rounding: "Known Maximum Errors
+in Math Functions", https://www.gnu.org/software/libc/manual/html_node/Errors-in-Math-Functions.html),
+so a reference is the same float on every CPU and every NumPy, and the
+kernels' errors against it are the errors the README's precision table bounds
+(kernel_references.py holds the float64 textbook formulas). Slow: meant for a
+few hundred atoms.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -20,6 +27,8 @@ import numpy as np
 from chemlib._box import as_cell
 
 DIGITS = 60
+# Bits kept beyond a float64's 53 in the first fixed-point attempt of rounded_atan2.
+_GUARD_BITS = 64
 
 
 def rational(values) -> np.ndarray:
@@ -28,11 +37,139 @@ def rational(values) -> np.ndarray:
     return np.array([Fraction(v) for v in array.ravel()], dtype=object).reshape(array.shape)
 
 
+def _binary_exponent(value: Fraction) -> int:
+    """e with 2**(e - 1) < |value| < 2**(e + 1), for value != 0."""
+    return abs(value.numerator).bit_length() - value.denominator.bit_length()
+
+
+def _scaled_floor(value: Fraction, bits: int) -> int:
+    """floor(value * 2**bits), exactly, for any sign of bits."""
+    if bits >= 0:
+        return (value.numerator << bits) // value.denominator
+    return value.numerator // (value.denominator << -bits)
+
+
+def _unscaled(units: int, bits: int) -> Fraction:
+    return Fraction(units, 1 << bits) if bits >= 0 else Fraction(units << -bits)
+
+
 def rounded_sqrt(value: Fraction) -> float:
-    """sqrt(value) rounded to float64 (from DIGITS digits: correct but in ~1e-40 of cases)."""
-    with localcontext() as context:
-        context.prec = DIGITS
-        return float((Decimal(value.numerator) / Decimal(value.denominator)).sqrt())
+    """sqrt(value) correctly rounded to float64 (round half to even), for value >= 0.
+
+    S = isqrt(floor(value * 4**b)) is floor(sqrt(value) * 2**b) exactly, so
+    sqrt(value) lies in [S, S + 1) / 2**b. float() of a Fraction rounds
+    correctly (CPython's integer true division), and rounding is monotonic:
+    when both ends of that interval round to the same float, so does
+    sqrt(value). Otherwise the interval holds a rounding boundary and b grows.
+    The loop ends: if sqrt(value) is itself a boundary it is a dyadic number,
+    so at a large enough b the square root is exact (S * S == value * 4**b)
+    and returned as it is.
+    """
+    if value < 0:
+        raise ValueError(f"square root of the negative number {value}")
+    if value == 0:
+        return 0.0
+    bits = 53 + _GUARD_BITS - _binary_exponent(value) // 2
+    while True:
+        root = math.isqrt(_scaled_floor(value, 2 * bits))
+        low = _unscaled(root, bits)
+        if low * low == value:
+            return float(low)
+        if float(low) == float(_unscaled(root + 1, bits)):
+            return float(low)
+        bits += max(bits, 64)
+
+
+def _atan_series(ratio: int, bits: int) -> int:
+    """atan(t) * 2**bits for t = ratio / 2**bits in [0, 1/4], by its Taylor series.
+
+    Each term is truncated once in its power and once in its division (the
+    powers' inherited errors shrink by t**2 <= 1/16 per term), so each term is
+    within 4 units and the sum within 4 (K + 1) units of atan(t), K <= bits/4
+    the number of terms (each gains 4 bits or more); the series stops when the
+    next power truncates to 0, leaving a tail below that last term.
+    """
+    square = (ratio * ratio) >> bits
+    power, total, k = ratio, 0, 0
+    while power:
+        term = power // (2 * k + 1)
+        total += -term if k % 2 else term
+        power = (power * square) >> bits
+        k += 1
+    return total
+
+
+@functools.lru_cache(maxsize=64)
+def _pi(bits: int) -> int:
+    """pi * 2**bits within 20 (bits + 5) units: Machin, 16 atan(1/5) - 4 atan(1/239)."""
+    one = 1 << bits
+    return 16 * _atan_series(one // 5, bits) - 4 * _atan_series(one // 239, bits)
+
+
+def _atan_unit(ratio: int, bits: int) -> int:
+    """atan(t) * 2**bits for t = ratio / 2**bits in [0, 1], within 4 (bits + 7) units.
+
+    Two halvings, t -> t / (1 + sqrt(1 + t**2)) (so atan(t) = 4 atan(t'')),
+    bring t below tan(pi/16) < 1/4; each truncates twice (its square root and
+    its division, 1.25 units at most) and halves the error it inherits (the
+    halving's derivative is below 1/2), so t'' is within 2.2 units and, atan's
+    derivative being below 1, the series within bits + 7 of atan(t'').
+    """
+    one = 1 << bits
+    for _ in range(2):
+        ratio = (ratio << bits) // (one + math.isqrt(one * one + ratio * ratio))
+    return 4 * _atan_series(ratio, bits)
+
+
+def _atan2_fixed(
+    y_square: Fraction, x_square: Fraction, y_negative: bool, x_negative: bool, bits: int
+) -> int:
+    """atan2(y, x) * 2**bits within 64 * bits units, from y**2, x**2 and the signs.
+
+    The ratio below 1 enters truncated by less than a unit; the reflections
+    add pi's error (20 (bits + 5)) and half of it again, and a unit: 34 bits + 200
+    units in all, below 64 bits for the precisions used here (bits > 100).
+    """
+    steep = y_square > x_square
+    low, high = (x_square, y_square) if steep else (y_square, x_square)
+    # floor(sqrt(r) * 2**bits) is isqrt(floor(r * 4**bits)): t to within 1 unit.
+    angle = _atan_unit(math.isqrt(_scaled_floor(low / high, 2 * bits)), bits)
+    pi = _pi(bits)
+    if steep:
+        angle = pi // 2 - angle
+    if x_negative:
+        angle = pi - angle
+    return -angle if y_negative else angle
+
+
+def rounded_atan2(y: Fraction, x: Fraction, root: Fraction = Fraction(1)) -> float:
+    """atan2(y * sqrt(root), x) correctly rounded to float64, in (-pi, pi].
+
+    The exact arguments go in (y and x rational, root >= 0 rational), so the
+    result is the float nearest the angle they define: atan2 only needs the
+    ratio of the two, and its square is rational. y == 0 gives 0 for x >= 0 and
+    +pi for x < 0 (chemlib's conventions for degenerate and trans dihedrals).
+    The angle is computed in fixed point with 2**-b units and an error bound of
+    64 b units (_atan2_fixed); when both ends of that interval round to the same
+    float, that float is the correctly rounded angle, else b doubles. The loop
+    ends because the angle is never a rounding boundary: atan of a nonzero
+    algebraic number is transcendental (Lindemann), and 0 and pi are handled
+    apart. b starts at 53 + 64 bits below the angle's leading bit.
+    """
+    y_square = y * y * root
+    if y_square == 0:
+        return 0.0 if x >= 0 else math.pi
+    x_square = x * x
+    small_angle = x > 0 and y_square < x_square  # |angle| ~ |y| sqrt(root) / x
+    leading = _binary_exponent(y_square / x_square) // 2 if small_angle else 0
+    bits = 53 + _GUARD_BITS - min(leading, 0)
+    while True:
+        angle = _atan2_fixed(y_square, x_square, y < 0, x < 0, bits)
+        slack = 64 * bits
+        low = float(Fraction(angle - slack, 1 << bits))
+        if low == float(Fraction(angle + slack, 1 << bits)):
+            return low
+        bits *= 2
 
 
 def _squared_norms(vectors: np.ndarray) -> np.ndarray:
@@ -81,35 +218,36 @@ def distance_matrix(a, b, box=None) -> np.ndarray:
 
 
 def angles(c1, c2, c3, box=None) -> np.ndarray:
-    """Angles at c2: atan2 of the exact |u x v| and u . v, each rounded once.
-
-    Rounding the two arguments costs at most ~1 unit of roundoff in the angle
-    (atan2's condition number in its arguments is 1), and math.atan2 another ulp.
-    """
+    """Angles at c2, correctly rounded: atan2(|u x v|, u . v) of the exact bond vectors."""
     u = minimum_images(rational(c1) - rational(c2), box)
     v = minimum_images(rational(c3) - rational(c2), box)
-    y = [rounded_sqrt(s) for s in _squared_norms(np.cross(u, v))]
-    x = [float(s) for s in (u * v).sum(axis=1)]
-    return np.array([math.atan2(yi, xi) for yi, xi in zip(y, x, strict=True)])
+    return np.array(
+        [
+            rounded_atan2(Fraction(1), x, root=s)
+            for s, x in zip(_squared_norms(np.cross(u, v)), (u * v).sum(axis=1), strict=True)
+        ]
+    )
 
 
 def dihedrals(c1, c2, c3, c4, box=None) -> np.ndarray:
-    """IUPAC dihedrals: atan2(|b2| b1 . (b2 x b3), (b1 x b2) . (b2 x b3)).
+    """IUPAC dihedrals, correctly rounded: atan2(|b2| b1 . (b2 x b3), (b1 x b2) . (b2 x b3)).
 
-    Both arguments are exact and rounded once, as in angles().
+    Both arguments exact; an angle a hair above -pi rounds to -pi, which
+    chemlib reports as +pi (its range is (-pi, pi]), and so does this.
     """
     b1 = minimum_images(rational(c2) - rational(c1), box)
     b2 = minimum_images(rational(c3) - rational(c2), box)
     b3 = minimum_images(rational(c4) - rational(c3), box)
     n1, n2 = np.cross(b1, b2), np.cross(b2, b3)
-    triple = (b1 * n2).sum(axis=1)
-    y = [
-        math.copysign(rounded_sqrt(s * t * t), t)
-        for s, t in zip(_squared_norms(b2), triple, strict=True)
-    ]
-    x = [float(s) for s in (n1 * n2).sum(axis=1)]
-    phi = np.array([math.atan2(yi, xi) for yi, xi in zip(y, x, strict=True)])
-    return np.where(phi <= -math.pi, math.pi, phi)
+    phi = np.array(
+        [
+            rounded_atan2(triple, x, root=s)
+            for triple, x, s in zip(
+                (b1 * n2).sum(axis=1), (n1 * n2).sum(axis=1), _squared_norms(b2), strict=True
+            )
+        ]
+    )
+    return np.where(phi == -math.pi, math.pi, phi)
 
 
 def weighted_centroid(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
