@@ -1,15 +1,25 @@
-"""Plain NumPy float64 references the kernels are tested against.
+"""Float64 textbook references the kernels are tested against.
 
 Written for clarity, not speed: every function computes the textbook formula
-over all pairs or images, so a disagreement points at the kernel.
+over all pairs or images, so a disagreement points at the kernel. Every step
+is one correctly rounded operation in a fixed order: elementwise products and
+sums written out component by component (never a reduction, whose order NumPy
+and BLAS choose), square roots (IEEE 754 rounds them correctly, in SIMD code
+too) and exact_references.rounded_atan2 (never NumPy's or libm's atan2, which
+are a few ulp off, differently on different CPUs). So these references are the
+same bits on every CPU and NumPy, except where the cell folding multiplies by
+the cell matrices (matmul: BLAS); the tests' tolerances cover their float64
+error, stated where they are asserted.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
+from exact_references import rounded_atan2
 
 
 def box_matrix(box) -> np.ndarray:
@@ -65,9 +75,24 @@ def displacements(a: np.ndarray, b: np.ndarray, box=None) -> np.ndarray:
     return best
 
 
+def dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """u . v over the last axis, summed x + y + z in that order."""
+    return u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1] + u[..., 2] * v[..., 2]
+
+
+def norms(vectors: np.ndarray) -> np.ndarray:
+    """Lengths over the last axis: sqrt(x^2 + y^2 + z^2), within 2.5 u relative.
+
+    Squares and two additions of positive terms leave the sum within a factor
+    (1 + u)^3 of the exact one (u = 2^-53, the unit roundoff); the square root
+    halves that and adds its own correct rounding: 2.5 u + O(u^2).
+    """
+    return np.sqrt(dot(vectors, vectors))
+
+
 def distances(a, b, box=None) -> np.ndarray:
     """Minimum-image distance matrix (n, m)."""
-    return np.sqrt((displacements(a, b, box) ** 2).sum(-1))
+    return norms(displacements(a, b, box))
 
 
 def pair_vectors(a, b, box=None) -> np.ndarray:
@@ -78,33 +103,25 @@ def pair_vectors(a, b, box=None) -> np.ndarray:
     ).reshape(-1, 3)
 
 
+def atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """atan2 of float64 arrays, each element correctly rounded; -pi becomes +pi."""
+    phi = np.array(
+        [rounded_atan2(Fraction(yi), Fraction(xi)) for yi, xi in zip(y, x, strict=True)]
+    ).reshape(np.shape(y))
+    return np.where(phi <= -math.pi, math.pi, phi)
+
+
 def angles(c1, c2, c3, box=None) -> np.ndarray:
     """Angle at c2, radians, by atan2(|u x v|, u.v)."""
     u, v = pair_vectors(c2, c1, box), pair_vectors(c2, c3, box)
-    return np.arctan2(np.linalg.norm(np.cross(u, v), axis=1), (u * v).sum(1))
+    return atan2(norms(np.cross(u, v)), dot(u, v))
 
 
 def dihedrals(c1, c2, c3, c4, box=None) -> np.ndarray:
     """IUPAC dihedral in (-pi, pi] (Blondel & Karplus 1996)."""
     b1, b2, b3 = pair_vectors(c1, c2, box), pair_vectors(c2, c3, box), pair_vectors(c3, c4, box)
     n1, n2 = np.cross(b1, b2), np.cross(b2, b3)
-    y = np.linalg.norm(b2, axis=1) * (b1 * n2).sum(1)
-    x = (n1 * n2).sum(1)
-    phi = np.arctan2(y, x)
-    return np.where(phi <= -np.pi, np.pi, phi)
-
-
-def kabsch(a, b, weights=None) -> tuple[np.ndarray, float]:
-    """Rotation R with a' ~ b' R^T minimising the weighted deviation (SVD), and that RMSD."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    w = np.ones(len(a)) if weights is None else np.asarray(weights, float)
-    ac = a - (w[:, None] * a).sum(0) / w.sum()
-    bc = b - (w[:, None] * b).sum(0) / w.sum()
-    u, _, vt = np.linalg.svd((w[:, None] * bc).T @ ac)
-    d = np.sign(np.linalg.det(u @ vt))
-    rotation = (u @ np.diag([1.0, 1.0, d]) @ vt).T
-    deviation = ac - bc @ rotation.T
-    return rotation, math.sqrt((w * (deviation**2).sum(1)).sum() / w.sum())
+    return atan2(norms(b2) * dot(b1, n2), dot(n1, n2))
 
 
 def rdf(reference, configuration, box, nbins, rmin, rmax) -> np.ndarray:
@@ -119,6 +136,8 @@ def rdf(reference, configuration, box, nbins, rmin, rmax) -> np.ndarray:
     else:
         n_pairs = len(ref) * len(conf)
     counts, edges = np.histogram(d.ravel(), bins=nbins, range=(rmin, rmax))
-    volume = abs(np.linalg.det(box_matrix(box)))
-    shells = 4 / 3 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
+    h = box_matrix(box)  # lower triangular: the volume is its diagonal's product
+    volume = h[0, 0] * h[1, 1] * h[2, 2]
+    cubes = edges * edges * edges  # not edges**3: NumPy's power is not correctly rounded
+    shells = 4 / 3 * math.pi * (cubes[1:] - cubes[:-1])
     return counts / (n_pairs / volume * shells)

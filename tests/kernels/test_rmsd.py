@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
+import exact_references as exact
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from kernel_references import kabsch
 from scipy.spatial.transform import Rotation
 
 import chemlib
@@ -18,28 +16,38 @@ def structure(rng: np.random.Generator, n: int = 60) -> np.ndarray:
     return rng.normal(scale=8.0, size=(n, 3))
 
 
+# The references are exact (exact_references: rational sums, a rotation good
+# to 60 digits, one correct rounding), so each tolerance is the kernel's own
+# error, stated beside it.
+
+
 def test_plain_rmsd_is_the_textbook_formula(rng):
+    # A sum of 180 squares: (n + 2) eps = 4e-14 in the worst case (asserted by
+    # test_precision); rounding errors of random sign add up as sqrt(n) eps,
+    # 3e-15 here, and the RMSD halves the relative error of its square.
     a, b = structure(rng), structure(rng)
-    expected = math.sqrt(((a - b) ** 2).sum() / len(a))
+    expected = exact.rmsd(a, b, center=False)
     assert chemlib.rmsd(a, b, center=False) == pytest.approx(expected, rel=1e-14)
 
 
 def test_centred_rmsd_subtracts_weighted_centroids(rng):
+    # (n + 2) eps RMSD + 16 eps max|x| (README, precision): 1.9e-14 relative here.
     a, b = structure(rng), structure(rng) + 5.0
     w = rng.uniform(1, 16, len(a))
-    ac = a - np.average(a, axis=0, weights=w)
-    bc = b - np.average(b, axis=0, weights=w)
-    expected = math.sqrt((w * ((ac - bc) ** 2).sum(1)).sum() / w.sum())
-    assert chemlib.rmsd(a, b, weights=w) == pytest.approx(expected, rel=1e-13)
+    assert chemlib.rmsd(a, b, weights=w) == pytest.approx(exact.rmsd(a, b, w), rel=1e-13)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_superposed_rmsd_matches_kabsch(rng, weighted):
+def test_superposed_rmsd_matches_the_exact_superposition(rng, weighted):
+    # QCP's largest eigenvalue lambda is good to a few ulps of E0 (half the
+    # structures' weighted sum of squares), so the squared RMSD, 2 (E0 - lambda)
+    # / sum w, errs by about eps E0 / (E0 - lambda) relative: 3.6e-13 here
+    # (measured 2.3e-13 and 2.5e-13 on the RMSD); 1e-12 allows 2.8 ulps of E0.
     a = structure(rng)
     rotation = Rotation.random(random_state=1).as_matrix()
     b = a @ rotation.T + 12.0 + rng.normal(scale=0.3, size=a.shape)
     w = rng.uniform(1, 16, len(a)) if weighted else None
-    _, expected = kabsch(a, b, w)
+    expected = exact.rmsd(a, b, w, superposition=True)
     assert chemlib.rmsd(a, b, weights=w, superposition=True) == pytest.approx(expected, rel=1e-12)
 
 
@@ -54,14 +62,18 @@ def test_rotation_matrix_maps_centred_b_onto_centred_a(rng):
     assert value == pytest.approx(0.0, abs=1e-10)
 
 
-def test_rotation_matrix_agrees_with_svd_on_noisy_data(rng):
+def test_rotation_matrix_agrees_with_the_exact_rotation_on_noisy_data(rng):
+    # The rotation moves by |dK| / gap at most: the key matrix's elements are
+    # sums of 60 products, |dK| <= (n + 2) eps sum w |a| |b| = 2.4e-10, over a
+    # gap of 1.9e4 between its two largest eigenvalues: 1.2e-14 (measured
+    # 7.7e-16), well inside atol 1e-12. The value: eps E0 / (E0 - lambda) as above.
     a = structure(rng)
     b = a @ Rotation.random(random_state=3).as_matrix().T + rng.normal(scale=1.0, size=a.shape)
     w = rng.uniform(0.5, 2, len(a))
-    expected_rotation, expected_rmsd = kabsch(a, b, w)
     rotation, value = chemlib.rotation_matrix(a, b, weights=w)
+    expected_rotation = exact.superposing_rotation(a, b, w).astype(float)
     np.testing.assert_allclose(rotation, expected_rotation, atol=1e-12)
-    assert value == pytest.approx(expected_rmsd, rel=1e-12)
+    assert value == pytest.approx(exact.rmsd(a, b, w, superposition=True), rel=1e-12)
 
 
 def test_identical_structures_give_exactly_zero(rng):
@@ -76,7 +88,11 @@ def test_nearly_identical_structures_keep_their_digits(rng):
     rotation = Rotation.from_euler("z", 30, degrees=True).as_matrix()
     noise = rng.normal(scale=1e-7, size=a.shape)
     b = (a + noise) @ rotation.T
-    _, expected = kabsch(a, b)
+    # The README's worst case here is 2e-6 of the RMSD (1.7e-7 A), nearly all
+    # of it the centring's 16 eps max|x|, which every coordinate's rounding
+    # erring the same way would take; the kernel's careful path measures
+    # 4.4e-11. rel=1e-6 keeps the six digits this test has always asked for.
+    expected = exact.rmsd(a, b, superposition=True)
     assert chemlib.rmsd(a, b, superposition=True) == pytest.approx(expected, rel=1e-6)
 
 
