@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import h5py
 import numpy as np
 import pytest
@@ -43,9 +45,16 @@ def test_fixed_cuboid_and_fixed_triclinic_edges(tmp_path):
     )
     boxes = read(triclinic)[1]
     a, b, _ = vectors
-    expected_gamma = np.degrees(np.arccos(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
-    assert np.allclose(boxes[:, :3], np.linalg.norm(vectors, axis=1), rtol=1e-15)
-    assert np.allclose(boxes[:, 5], expected_gamma, rtol=1e-14)
+    # References from libm, not NumPy's SIMD functions (a few ulp, differently on
+    # different CPUs): hypot is within 1 ulp (Python >= 3.10), and gamma is atan2
+    # of exact arguments (integer cross and dot products), within a few ulp, in
+    # degrees. chemlib's NumPy norms err by 2.5 units of roundoff (rtol 1e-15 is
+    # 4.5), its arccos by up to 4 ulp on AVX-512: with the cosine's rounding and
+    # the conversion, 7e-14 degrees at most, a tenth of rtol 1e-14 of gamma.
+    expected_gamma = math.degrees(math.atan2(math.hypot(*np.cross(a, b)), a @ b))
+    lengths = [math.hypot(*v) for v in vectors]
+    np.testing.assert_allclose(boxes[:, :3], np.tile(lengths, (4, 1)), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(boxes[:, 5], expected_gamma, rtol=1e-14, atol=0)
     # chemlib rebuilds the same cell from those lengths and angles.
     from chemlib._box import as_cell
 
