@@ -58,17 +58,17 @@ def displacements(a: np.ndarray, b: np.ndarray, box=None) -> np.ndarray:
     s -= np.floor(s + 0.5)
     folded = s @ h
     best = folded.copy()
-    best_sq = (best**2).sum(-1)
+    best_sq = dot(best, best)
     if best.size == 0:
         return best
     longest = np.sqrt(best_sq.max())
-    reach = np.ceil(2 * longest * np.linalg.norm(hinv, axis=0)).astype(int)
+    reach = np.ceil(2 * longest * norms(hinv.T)).astype(int)
     for shift in itertools.product(*(range(-r, r + 1) for r in reach)):
         v = np.array(shift) @ h
         if v @ v > 4 * longest**2:
             continue
         trial = folded + v
-        trial_sq = (trial**2).sum(-1)
+        trial_sq = dot(trial, trial)
         closer = trial_sq < best_sq
         best[closer] = trial[closer]
         best_sq = np.where(closer, trial_sq, best_sq)

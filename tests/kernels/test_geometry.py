@@ -145,7 +145,7 @@ def test_empty_inputs_give_empty_results():
     ).shape == (0,)
 
 
-def within_ulps(got, want, ulps: int) -> None:
+def assert_within_ulps(got, want, ulps: int) -> None:
     """Assert |got - want| <= ulps units in the last place of want, elementwise."""
     error = np.abs(got - want) / np.spacing(np.abs(want))
     worst = int(np.argmax(error))
@@ -167,7 +167,7 @@ def test_angles_within_two_ulp_of_correctly_rounded_atan2():
     origin = np.zeros((n, 3))
     u = np.tile([1.0, 0.0, 0.0], (n, 1))
     v = np.c_[x, y, np.zeros(n)]
-    within_ulps(chemlib.calc_angles(u, origin, v), atan2(np.abs(y), x), 2)
+    assert_within_ulps(chemlib.calc_angles(u, origin, v), atan2(np.abs(y), x), 2)
 
 
 def test_dihedrals_within_two_ulp_over_the_full_circle():
@@ -182,7 +182,7 @@ def test_dihedrals_within_two_ulp_over_the_full_circle():
     c2 = np.zeros((n, 3))
     c3 = np.tile([0.0, 0.0, 1.0], (n, 1))
     c4 = np.tile([1.0, 0.0, 1.0], (n, 1))
-    within_ulps(chemlib.calc_dihedrals(c1, c2, c3, c4), exact.dihedrals(c1, c2, c3, c4), 2)
+    assert_within_ulps(chemlib.calc_dihedrals(c1, c2, c3, c4), exact.dihedrals(c1, c2, c3, c4), 2)
 
 
 GEOMETRY_KERNELS = {
