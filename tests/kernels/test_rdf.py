@@ -14,8 +14,8 @@ PERIODIC = (ORTHORHOMBIC, *TRICLINIC_BOXES)
 PERIODIC_IDS = ("orthorhombic", "monoclinic", "dodecahedron", "octahedron")
 
 # rtol 1e-12 against kernel_references.rdf: the counts are equal (the two
-# distances of a pair differ by 1.5e-13 A at most, test_geometry; no pair of
-# these lies that close to an edge), chemlib's g is within 8 eps, and the
+# distances of a pair differ by 1.5e-13 A at most, test_geometry, and the
+# closest of these pairs to an edge is 7e-7 A from it), chemlib's g is within 8 eps, and the
 # reference's shells b^3 - a^3 magnify their cubes' rounding by at most
 # (b^3 + a^3) / (b^3 - a^3) = 2 b / (3 (b - a)) ~ 27: about 40 eps in all.
 
