@@ -143,12 +143,13 @@ def _atan2_fixed(
 
 
 def rounded_atan2(y: Fraction, x: Fraction, root: Fraction = Fraction(1)) -> float:
-    """atan2(y * sqrt(root), x) correctly rounded to float64, in (-pi, pi].
+    """atan2(y * sqrt(root), x) correctly rounded to float64, in [-pi, pi].
 
     The exact arguments go in (y and x rational, root >= 0 rational), so the
     result is the float nearest the angle they define: atan2 only needs the
     ratio of the two, and its square is rational. y == 0 gives 0 for x >= 0 and
-    +pi for x < 0 (chemlib's conventions for degenerate and trans dihedrals).
+    +pi for x < 0 (chemlib's conventions for degenerate and trans dihedrals);
+    -pi is the rounding of angles a hair above it.
     The angle is computed in fixed point with 2**-b units and an error bound of
     64 b units (_atan2_fixed); when both ends of that interval round to the same
     float, that float is the correctly rounded angle, else b doubles. The loop
