@@ -52,7 +52,7 @@ end subroutine rmsd_trajectory
 subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, n, nframes, &
                                   values, info, non_finite)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
-    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
+    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame, widen
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), weights(n)
@@ -68,19 +68,17 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     real(8), allocatable :: widened(:, :)
     real(8) :: msd
     integer :: frame_info
-    integer(8) :: f, k
+    integer(8) :: f
 
     ref = prepared_reference(n, reference, weights, center, superposition)
     info = 0
     non_finite = 0
-    !$omp parallel private(widened, msd, frame_info, k) reduction(max:info) reduction(+:non_finite) &
+    !$omp parallel private(widened, msd, frame_info) reduction(max:info) reduction(+:non_finite) &
     !$omp if(n * nframes >= MIN_PARALLEL_WORK)
     allocate (widened(3, n))
     !$omp do schedule(static)
     do f = 1, nframes
-        do k = 1, n  ! must vectorise
-            widened(:, k) = real(frames(:, k, f), 8)
-        end do
+        call widen(3 * n, frames(:, :, f), widened)
         call frame_msd(ref, n, widened, weights, msd, frame_info)
         call record_frame(msd, frame_info, values(f), info, non_finite)
     end do

@@ -15,11 +15,12 @@
 ! the thread count).
 module chemlib_superposition
     use, intrinsic :: ieee_arithmetic, only: ieee_is_finite, ieee_value, ieee_quiet_nan
+    use, intrinsic :: iso_fortran_env, only: real32
     use chemlib_minimum_image, only: dp
     implicit none
     private
     public :: reference_structure, prepared_reference, frame_msd, record_frame, weighted_centroid, &
-        refined_msd
+        refined_msd, widen
 
     ! QCP's 2 (E0 - lambda) is used only when its estimated rounding error
     ! (qcp_error_estimate) is at most this fraction of it; otherwise the MSD
@@ -135,6 +136,19 @@ contains
         end do
         msd = total / wsum
     end function direct_msd
+
+    ! A float32 frame, given as its m = 3n values in memory order, widened
+    ! into float64: one unit-stride pass the compiler vectorises at any width.
+    pure subroutine widen(m, narrow, wide)
+        integer(8), intent(in) :: m
+        real(real32), intent(in) :: narrow(m)
+        real(dp), intent(out) :: wide(m)
+        integer(8) :: k
+
+        do k = 1, m  ! must vectorise
+            wide(k) = real(narrow(k), dp)
+        end do
+    end subroutine widen
 
     ! Stores a frame's RMSD and adds its screen and LAPACK info to the
     ! trajectory's totals.
