@@ -117,6 +117,26 @@ def test_run_writes_the_record_the_table_reads(tmp_path, monkeypatch, capsys):
     assert "| wrap |" in table.render([result])
 
 
+def test_match_runs_only_the_cases_it_names(tmp_path):
+    status = run.main(
+        [
+            "--quick",
+            "--only",
+            "periodic",
+            "--match",
+            r"wrap \[.*triclinic",
+            "--no-plot",
+            "--output",
+            str(tmp_path),
+        ]
+    )
+    assert status == 0
+    result = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert [(c["kernel"], c["name"]) for c in result["cases"]] == [
+        ("wrap", "1e+05 atoms, triclinic")
+    ]
+
+
 def test_run_rejects_an_unknown_suite(capsys):
     with pytest.raises(SystemExit):
         run.main(["--only", "periodic,nonsense"])
