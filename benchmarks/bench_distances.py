@@ -65,4 +65,26 @@ def cases(quick: bool) -> list[Case]:
     result.append(
         Case("distance_array", f"{n}x{n}, no box, new result array", allocating, same_values(1e-3))
     )
+    result.append(larger_self_distance_case(1240 if quick else 6200))
     return result
+
+
+def larger_self_distance_case(n: int) -> Case:
+    """self_distance_array of n points without a box, the size the performance
+    issue measured (6200: 19 million pairs, a 154 MB result)."""
+    rng = np.random.default_rng(43)
+    coords = rng.uniform(0, 60, (n, 3))
+    condensed = np.empty(n * (n - 1) // 2)
+    calls = {CHEMLIB: lambda: chemlib.self_distance_array(coords, result=condensed)}
+    if available("MDAnalysis"):
+        from MDAnalysis.lib import distances as mda
+
+        for backend in ("serial", "OpenMP"):
+            calls[f"MDAnalysis {backend}"] = lambda backend=backend: mda.self_distance_array(
+                coords, result=condensed, backend=backend
+            )
+    if available("scipy"):
+        from scipy.spatial.distance import pdist
+
+        calls["SciPy pdist"] = lambda: pdist(coords)
+    return Case("self_distance_array", f"{n}, no box", calls, same_values(1e-3))

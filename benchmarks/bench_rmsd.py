@@ -9,13 +9,20 @@ from harness import CHEMLIB, Case, available, same_values
 
 
 def cases(quick: bool) -> list[Case]:
-    """Superposed RMSD of many frames of a 1000-atom structure, float64 and float32 frames.
+    """Superposed RMSD of many frames, float64 and float32 frames, at two shapes.
 
-    mdtraj holds its coordinates as float32 whatever it is given; chemlib
-    reads float32 frames as they are (arithmetic in float64 either way), so
-    the float32 case compares like with like in memory traffic.
+    1000 frames of 1000 atoms, and 4000 frames of 310 atoms (a small protein's
+    backbone), where the cost per frame outside the pass over its atoms
+    counts. mdtraj holds its coordinates as float32 whatever it is given;
+    chemlib reads float32 frames as they are (arithmetic in float64 either
+    way), so the float32 case compares like with like in memory traffic.
     """
-    n_atoms, n_frames = 1000, (100 if quick else 1000)
+    shapes = [(100, 1000), (400, 310)] if quick else [(1000, 1000), (4000, 310)]
+    return [case for n_frames, n_atoms in shapes for case in shape_cases(n_frames, n_atoms)]
+
+
+def shape_cases(n_frames: int, n_atoms: int) -> list[Case]:
+    """The float64 and float32 cases of one trajectory shape."""
     rng = np.random.default_rng(11)
     reference = rng.normal(scale=10.0, size=(n_atoms, 3))
     frames = reference + rng.normal(scale=1.0, size=(n_frames, n_atoms, 3))

@@ -92,46 +92,81 @@ def peak_memory_mb(call: Callable[[], object]) -> float | None:
 
 # A slow implementation stops repeating after this long (but runs at least twice).
 MAX_SECONDS = 20.0
+MAX_REPEATS = 200
 
 
-def time_call(call: Callable[[], object], min_seconds: float, min_repeats: int) -> list[float]:
-    """Warm up, then repeat until both min_seconds and min_repeats are reached.
+def _done(times: list[float], min_seconds: float, min_repeats: int) -> bool:
+    """Enough repeats of one implementation: min_repeats and min_seconds of its
+    own time, or MAX_REPEATS, or (at least twice) MAX_SECONDS."""
+    spent = sum(times)
+    return (
+        len(times) >= MAX_REPEATS
+        or (len(times) >= 2 and spent > MAX_SECONDS)
+        or (len(times) >= min_repeats and spent >= min_seconds)
+    )
 
-    Repeats stop early after MAX_SECONDS, so a peer that takes seconds per call
-    costs a bounded time; at most 200 repeats.
+
+def time_interleaved(
+    calls: dict[str, Callable[[], object]], min_seconds: float, min_repeats: int
+) -> dict[str, list[float]]:
+    """Time the implementations round by round: one call of each per round.
+
+    On a machine shared with other work, the load changes from second to
+    second; timing each implementation in a block of its own would give it
+    its own load, and the ratios would measure the neighbours. Interleaved,
+    every implementation sees the same conditions. An implementation leaves
+    the rounds once it has enough repeats (_done); each was warmed up before.
     """
-    call()  # warm-up: first-touch pages, lazy imports, thread pools
-    times: list[float] = []
-    start = time.perf_counter()
-    while len(times) < min_repeats or time.perf_counter() - start < min_seconds:
-        t0 = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - t0)
-        elapsed = time.perf_counter() - start
-        if len(times) >= 200 or (len(times) >= 2 and elapsed > MAX_SECONDS):
-            break
+    times: dict[str, list[float]] = {label: [] for label in calls}
+    active = list(calls)
+    while active:
+        for label in list(active):
+            t0 = time.perf_counter()
+            calls[label]()
+            times[label].append(time.perf_counter() - t0)
+            if _done(times[label], min_seconds, min_repeats):
+                active.remove(label)
     return times
 
 
 def run_case(
     case: Case, min_seconds: float, min_repeats: int, progress: Callable[[str], None]
 ) -> Result:
-    """Time every implementation of the case; peers whose output disagrees are flagged."""
+    """Time every implementation of the case, interleaved; peers whose output
+    disagrees are flagged, peers that fail are reported, not fatal."""
     result = Result(case)
     reference = case.implementations[CHEMLIB]()
+    notes: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
     for label, call in case.implementations.items():
         progress(f"  {case.kernel} [{case.name}] {label} ...")
         try:
-            note = None
+            output = call()  # also the warm-up: first-touch pages, lazy imports, thread pools
+            notes[label] = None
             if case.check is not None and label != CHEMLIB:
-                note = case.check(reference, call())
-            times = time_call(call, min_seconds, min_repeats)
-            q1, _, q3 = statistics.quantiles(times, n=4) if len(times) > 1 else (times[0],) * 3
-            median = statistics.median(times)
-            peak = peak_memory_mb(call)
-            result.timings.append(Timing(label, median, q1, q3, len(times), peak, note=note))
-        except Exception as error:  # a peer that fails is reported, not fatal
-            result.timings.append(Timing(label, np.nan, np.nan, np.nan, 0, None, repr(error)[:200]))
+                notes[label] = case.check(reference, output)
+        except Exception as error:
+            errors[label] = repr(error)[:200]
+    runnable = {label: call for label, call in case.implementations.items() if label not in errors}
+    progress(f"  {case.kernel} [{case.name}]: {len(runnable)} implementations, interleaved ...")
+    times = time_interleaved(runnable, min_seconds, min_repeats)
+    for label, call in case.implementations.items():
+        if label in errors:
+            result.timings.append(Timing(label, np.nan, np.nan, np.nan, 0, None, errors[label]))
+            continue
+        own = times[label]
+        q1, _, q3 = statistics.quantiles(own, n=4) if len(own) > 1 else (own[0],) * 3
+        result.timings.append(
+            Timing(
+                label,
+                statistics.median(own),
+                q1,
+                q3,
+                len(own),
+                peak_memory_mb(call),
+                note=notes[label],
+            )
+        )
     return result
 
 

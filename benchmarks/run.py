@@ -1,6 +1,7 @@
 """Run the benchmark suite: chemlib against every installed peer, in one process.
 
-    python benchmarks/run.py [--quick] [--only distances,rdf] [--output DIR] [--label NAME]
+    python benchmarks/run.py [--quick] [--only distances,rdf] [--match REGEX] [--output DIR]
+                             [--label NAME]
 
 For every case, each implementation is warmed up and then repeated; the table
 gives chemlib's median time, the fastest peer's, and the ratio peer/chemlib
@@ -17,6 +18,7 @@ import importlib
 import json
 import os
 import platform
+import re
 import sys
 import textwrap
 import time
@@ -150,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output", type=Path, help="directory for JSON and plot (default: results/<label>)"
     )
+    parser.add_argument(
+        "--match",
+        type=re.compile,
+        help="only the cases whose 'kernel [case]' matches this regular expression"
+        " (e.g. 'rmsd.*310|self_distance_array \\[6200')",
+    )
     parser.add_argument("--no-plot", action="store_true", help="skip the matplotlib plot")
     parser.add_argument(
         "--label",
@@ -169,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"bench_{suite}")
         progress(f"{suite}:")
         for case in module.cases(args.quick):
-            results.append(run_case(case, min_seconds, min_repeats, progress))
+            if args.match is None or args.match.search(f"{case.kernel} [{case.name}]"):
+                results.append(run_case(case, min_seconds, min_repeats, progress))
     print(table(results))
     for note in notes(results):
         print(f"- {note}")

@@ -50,7 +50,24 @@ module chemlib_minimum_image
         real(dp) :: slots(3, SHIFT_SLOTS) = 0
     end type periodic_cell
 
-    public :: make_cell, is_triclinic, triclinic_displacements, to_kernel_frame, point_distances
+    public :: make_cell, is_triclinic, triclinic_displacements, to_kernel_frame, point_distances, &
+        best_simd_level
+
+    interface
+        subroutine chemlib_point_distances(point, x, y, z, m, distances, simd_level) bind(C)
+            use, intrinsic :: iso_c_binding, only: c_double, c_int64_t, c_int
+            real(c_double), intent(in) :: point(3), x(*), y(*), z(*)
+            integer(c_int64_t), value :: m
+            real(c_double), intent(out) :: distances(*)
+            integer(c_int), value :: simd_level
+        end subroutine chemlib_point_distances
+
+        ! What simd_level 0 picks on this CPU (point_distances.c).
+        function best_simd_level() result(level) bind(C, name="chemlib_best_simd_level")
+            use, intrinsic :: iso_c_binding, only: c_int
+            integer(c_int) :: level
+        end function best_simd_level
+    end interface
 
 contains
 
@@ -271,8 +288,11 @@ contains
     ! distances(j) = |(x(j), y(j), z(j)) - point| under the cell's minimum
     ! image; point and the columns x, y, z are in the frame made by
     ! to_kernel_frame. Contiguous columns: unit-stride loads and stores.
-    subroutine point_distances(cell, point, x, y, z, distances)
+    ! simd_level picks the no-box loop's instructions (point_distances.c):
+    ! 0 the best the CPU has, 1 the x86-64 baseline, 3 AVX2.
+    subroutine point_distances(cell, point, x, y, z, distances, simd_level)
         type(periodic_cell), intent(in) :: cell
+        integer, intent(in) :: simd_level
         real(dp), intent(in) :: point(3)
         real(dp), intent(in), contiguous :: x(:), y(:), z(:)
         real(dp), intent(out), contiguous :: distances(:)
@@ -283,10 +303,9 @@ contains
 
         if (cell%kind == CELL_NONE) then
             ! Not the orthorhombic loop with zero lengths: its no-op fold
-            ! would still cost six operations per component without FMA.
-            do j = 1, size(distances, kind=8)  ! must vectorise
-                distances(j) = sqrt((x(j) - point(1))**2 + (y(j) - point(2))**2 + (z(j) - point(3))**2)
-            end do
+            ! would still cost six operations per component without FMA. C,
+            ! for the run-time choice of vector width (point_distances.c).
+            call chemlib_point_distances(point, x, y, z, size(distances, kind=8), distances, simd_level)
         else if (cell%kind == CELL_ORTHORHOMBIC) then
             do j = 1, size(distances, kind=8)  ! must vectorise
                 dx = x(j) - point(1)

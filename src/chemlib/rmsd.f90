@@ -11,13 +11,12 @@
 ! subtracts each structure's weighted centroid; superposition (which implies
 ! centring) also minimises over rotations. info is nonzero if LAPACK failed;
 ! non_finite counts the frames holding a NaN or infinity. Each frame is read
-! from memory once, into a thread's columns (superposition.f90), which stay
-! in cache for the passes over it.
+! where it lies, in one pass (superposition.f90); the threads share one
+! parallel region for all the frames.
 subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
                            values, info, non_finite)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
-    use chemlib_superposition, only: reference_structure, prepared_reference, to_columns, frame_msd, &
-        record_frame
+    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), frames(3, n, nframes), weights(n)
@@ -29,36 +28,31 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
     !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
     type(reference_structure) :: ref
-    real(8), allocatable :: columns(:, :)
     real(8) :: msd
     integer :: frame_info
     integer(8) :: f
 
-    ref = prepared_reference(n, transpose(reference), weights, center, superposition)
+    ref = prepared_reference(n, reference, weights, center, superposition)
     info = 0
     non_finite = 0
-    !$omp parallel private(columns, msd, frame_info) reduction(max:info) reduction(+:non_finite) &
-    !$omp if(n * nframes >= MIN_PARALLEL_WORK)
-    allocate (columns(n, 3))
-    !$omp do schedule(static)
+    !$omp parallel do schedule(static) private(msd, frame_info) reduction(max:info) &
+    !$omp reduction(+:non_finite) if(n * nframes >= MIN_PARALLEL_WORK)
     do f = 1, nframes
-        call to_columns(n, frames(:, :, f), columns)
-        call frame_msd(ref, n, columns, weights, msd, frame_info)
+        call frame_msd(ref, n, frames(:, :, f), weights, msd, frame_info)
         call record_frame(msd, frame_info, values(f), info, non_finite)
     end do
-    !$omp end do
-    !$omp end parallel
+    !$omp end parallel do
 end subroutine rmsd_trajectory
 
 ! rmsd_trajectory for float32 frames, read as they are (half the memory
-! traffic of float64, and no float64 copy of the trajectory) and widened as
-! they are turned into columns; everything after that is float64, exactly as
-! for the same values given as float64.
+! traffic of float64, and no float64 copy of the trajectory) and widened one
+! frame at a time into a thread's buffer, which stays in cache for the pass
+! over it; everything after that is float64, exactly as for the same values
+! given as float64.
 subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, n, nframes, &
                                   values, info, non_finite)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
-    use chemlib_superposition, only: reference_structure, prepared_reference, to_columns, frame_msd, &
-        record_frame
+    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame, widen
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), weights(n)
@@ -71,21 +65,21 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
     !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
     type(reference_structure) :: ref
-    real(8), allocatable :: columns(:, :)
+    real(8), allocatable :: widened(:, :)
     real(8) :: msd
     integer :: frame_info
     integer(8) :: f
 
-    ref = prepared_reference(n, transpose(reference), weights, center, superposition)
+    ref = prepared_reference(n, reference, weights, center, superposition)
     info = 0
     non_finite = 0
-    !$omp parallel private(columns, msd, frame_info) reduction(max:info) reduction(+:non_finite) &
+    !$omp parallel private(widened, msd, frame_info) reduction(max:info) reduction(+:non_finite) &
     !$omp if(n * nframes >= MIN_PARALLEL_WORK)
-    allocate (columns(n, 3))
+    allocate (widened(3, n))
     !$omp do schedule(static)
     do f = 1, nframes
-        call to_columns(n, frames(:, :, f), columns)
-        call frame_msd(ref, n, columns, weights, msd, frame_info)
+        call widen(3 * n, frames(:, :, f), widened)
+        call frame_msd(ref, n, widened, weights, msd, frame_info)
         call record_frame(msd, frame_info, values(f), info, non_finite)
     end do
     !$omp end do
@@ -105,12 +99,9 @@ subroutine rotation_matrix(a, b, weights, n, rotation, value, info)
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(a) :: n = shape(a, 1)
     real(dp) :: wsum, msd
-    real(dp), allocatable :: a_columns(:, :), b_columns(:, :)
 
     wsum = sum(weights)
-    a_columns = transpose(a)
-    b_columns = transpose(b)
-    call refined_msd(n, a_columns, weighted_centroid(n, a_columns, weights, wsum), b_columns, &
-                     weighted_centroid(n, b_columns, weights, wsum), weights, wsum, msd, rotation, info)
+    call refined_msd(n, transpose(a), weighted_centroid(n, a, weights, wsum), transpose(b), &
+                     weighted_centroid(n, b, weights, wsum), weights, wsum, msd, rotation, info)
     value = sqrt(max(msd, 0.0_dp))
 end subroutine rotation_matrix

@@ -7,19 +7,20 @@
 ! sum w|b'|^2) / 2. The smallest sum w|a' - R b'|^2 over rotations R is
 ! 2 (E0 - lambda), lambda the largest eigenvalue of Horn's 4x4 key matrix of S.
 !
-! Structures are held here as columns, x(k, 1:3) for atom k (rmsd.f90
-! transposes NumPy's (n, 3) rows into them): the sums over atoms then load
-! contiguous vectors, where rows would need a shuffle per load, and vectorise
-! with one partial sum per SIMD lane (`omp simd reduction`: the order of the
-! additions depends on the vector width, not on the thread count).
+! The reference is held as columns, x(k, 1:3) for atom k, prepared once; the
+! frames are read where they lie, as NumPy's rows (3, n): a copy into columns
+! per frame cost more than the shuffles that split rows into vectors. Sums
+! over atoms vectorise with one partial sum per SIMD lane (`omp simd
+! reduction`: the order of the additions depends on the vector width, not on
+! the thread count).
 module chemlib_superposition
     use, intrinsic :: ieee_arithmetic, only: ieee_is_finite, ieee_value, ieee_quiet_nan
     use, intrinsic :: iso_fortran_env, only: real32
     use chemlib_minimum_image, only: dp
     implicit none
     private
-    public :: reference_structure, prepared_reference, to_columns, frame_msd, record_frame, &
-        weighted_centroid, refined_msd
+    public :: reference_structure, prepared_reference, frame_msd, record_frame, weighted_centroid, &
+        refined_msd, widen
 
     ! QCP's 2 (E0 - lambda) is used only when its estimated rounding error
     ! (qcp_error_estimate) is at most this fraction of it; otherwise the MSD
@@ -36,15 +37,13 @@ module chemlib_superposition
     real(dp), parameter :: NEWTON_TOLERANCE = 1.0e-14_dp
     integer, parameter :: NEWTON_MAX_ITERATIONS = 50
 
-    interface to_columns
-        module procedure to_columns_double, to_columns_single
-    end interface to_columns
-
     ! What every frame is compared with: the reference centred once, with the
     ! sums over it that each frame's pass would otherwise recompute.
     type :: reference_structure
         logical :: center, superposition
         real(dp), allocatable :: centred(:, :)  ! a - centroid, columns (n, 3)
+        ! w (a - centroid): S = sum w a' b'^T without a product by w per frame
+        real(dp), allocatable :: weighted(:, :)
         real(dp) :: centroid(3)                 ! 0 unless centring or superposing
         real(dp) :: wsum                        ! sum w
         real(dp) :: ga                          ! sum w |a'|^2
@@ -53,9 +52,10 @@ module chemlib_superposition
 
 contains
 
+    ! Of a structure given as rows (3, n).
     pure function weighted_centroid(n, x, w, wsum) result(c)
         integer(8), intent(in) :: n
-        real(dp), intent(in) :: x(n, 3), w(n), wsum
+        real(dp), intent(in) :: x(3, n), w(n), wsum
         real(dp) :: c(3)
         real(dp) :: cx, cy, cz
         integer(8) :: k
@@ -64,18 +64,18 @@ contains
         cz = 0
         !$omp simd reduction(+:cx, cy, cz)
         do k = 1, n  ! must vectorise
-            cx = cx + w(k) * x(k, 1)
-            cy = cy + w(k) * x(k, 2)
-            cz = cz + w(k) * x(k, 3)
+            cx = cx + w(k) * x(1, k)
+            cy = cy + w(k) * x(2, k)
+            cz = cz + w(k) * x(3, k)
         end do
         c = [cx, cy, cz] / wsum
     end function weighted_centroid
 
-    ! The reference of a trajectory comparison, centred on its weighted
-    ! centroid when frames are centred or superposed.
+    ! The reference of a trajectory comparison (rows), centred on its
+    ! weighted centroid when frames are centred or superposed.
     function prepared_reference(n, a, w, center, superposition) result(ref)
         integer(8), intent(in) :: n
-        real(dp), intent(in) :: a(n, 3), w(n)
+        real(dp), intent(in) :: a(3, n), w(n)
         logical, intent(in) :: center, superposition
         type(reference_structure) :: ref
         integer :: i
@@ -85,10 +85,11 @@ contains
         ref%wsum = sum(w)
         ref%centroid = 0
         if (center .or. superposition) ref%centroid = weighted_centroid(n, a, w, ref%wsum)
-        allocate (ref%centred(n, 3))
+        allocate (ref%centred(n, 3), ref%weighted(n, 3))
         do i = 1, 3
-            ref%centred(:, i) = a(:, i) - ref%centroid(i)
-            ref%sum_wa(i) = sum(w * ref%centred(:, i))
+            ref%centred(:, i) = a(i, :) - ref%centroid(i)
+            ref%weighted(:, i) = w * ref%centred(:, i)
+            ref%sum_wa(i) = sum(ref%weighted(:, i))
         end do
         ref%ga = sum(w * (ref%centred(:, 1)**2 + ref%centred(:, 2)**2 + ref%centred(:, 3)**2))
     end function prepared_reference
@@ -97,18 +98,18 @@ contains
     ! centred, or superposed, as the reference was prepared. msd is NaN or
     ! infinite when b holds a NaN or infinity, which is how the trajectory
     ! kernels screen their frames (input_screen.f90) without a pass of their
-    ! own. info is LAPACK's (superposition only).
+    ! own. info is LAPACK's (superposition only). b is given as rows (3, n).
     subroutine frame_msd(ref, n, b, w, msd, info)
         type(reference_structure), intent(in) :: ref
         integer(8), intent(in) :: n
-        real(dp), intent(in) :: b(n, 3), w(n)
+        real(dp), intent(in) :: b(3, n), w(n)
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
         real(dp) :: cb(3)
 
         info = 0
         if (ref%superposition) then
-            call superposed_msd(n, ref%centred, ref%centroid, ref%ga, ref%sum_wa, b, w, ref%wsum, msd, info)
+            call superposed_msd(n, ref, b, w, msd, info)
             return
         end if
         cb = 0
@@ -120,7 +121,7 @@ contains
     ! cancel for nearly identical structures.
     pure function direct_msd(n, a_c, b, cb, w, wsum) result(msd)
         integer(8), intent(in) :: n
-        real(dp), intent(in) :: a_c(n, 3), b(n, 3), cb(3), w(n), wsum
+        real(dp), intent(in) :: a_c(n, 3), b(3, n), cb(3), w(n), wsum
         real(dp) :: msd
         real(dp) :: total, dx, dy, dz
         integer(8) :: k
@@ -128,45 +129,26 @@ contains
         total = 0
         !$omp simd reduction(+:total) private(dx, dy, dz)
         do k = 1, n  ! must vectorise
-            dx = a_c(k, 1) - (b(k, 1) - cb(1))
-            dy = a_c(k, 2) - (b(k, 2) - cb(2))
-            dz = a_c(k, 3) - (b(k, 3) - cb(3))
+            dx = a_c(k, 1) - (b(1, k) - cb(1))
+            dy = a_c(k, 2) - (b(2, k) - cb(2))
+            dz = a_c(k, 3) - (b(3, k) - cb(3))
             total = total + w(k) * (dx * dx + dy * dy + dz * dz)
         end do
         msd = total / wsum
     end function direct_msd
 
-    ! The atoms of a structure given as rows (3, n), NumPy's layout, as the
-    ! columns (n, 3) every sum here reads: one pass, in cache afterwards.
-    ! float32 rows are widened on the way (Fortran has no generics over kinds:
-    ! one specific procedure per kind).
-    pure subroutine to_columns_double(n, rows, columns)
-        integer(8), intent(in) :: n
-        real(dp), intent(in) :: rows(3, n)
-        real(dp), intent(out) :: columns(n, 3)
+    ! A float32 frame, given as its m = 3n values in memory order, widened
+    ! into float64: one unit-stride pass the compiler vectorises at any width.
+    pure subroutine widen(m, narrow, wide)
+        integer(8), intent(in) :: m
+        real(real32), intent(in) :: narrow(m)
+        real(dp), intent(out) :: wide(m)
         integer(8) :: k
 
-        do k = 1, n  ! must vectorise
-            columns(k, 1) = rows(1, k)
-            columns(k, 2) = rows(2, k)
-            columns(k, 3) = rows(3, k)
+        do k = 1, m  ! must vectorise
+            wide(k) = real(narrow(k), dp)
         end do
-    end subroutine to_columns_double
-
-    pure subroutine to_columns_single(n, rows, columns)
-        integer(8), intent(in) :: n
-        real(real32), intent(in) :: rows(3, n)
-        real(dp), intent(out) :: columns(n, 3)
-        integer(8) :: k
-
-        ! gfortran 12 leaves this loop scalar for SSE2 (no interleaved float32
-        ! loads there), so it is required to vectorise at x86-64-v3 only.
-        do k = 1, n  ! must vectorise at x86-64-v3
-            columns(k, 1) = rows(1, k)
-            columns(k, 2) = rows(2, k)
-            columns(k, 3) = rows(3, k)
-        end do
-    end subroutine to_columns_single
+    end subroutine widen
 
     ! Stores a frame's RMSD and adds its screen and LAPACK info to the
     ! trajectory's totals.
@@ -327,77 +309,94 @@ contains
         rotation(3, 2) = 2 * (q(3) * q(4) - q(1) * q(2))
     end subroutine optimal_rotation
 
-    ! Weighted mean squared deviation after the optimal superposition of b
-    ! onto a reference already centred (a_c, with ga = sum w |a_c|^2 and
-    ! sum_wa = sum w a_c, zero but for rounding), in one pass over b: its
-    ! centroid, S and sum w |b|^2 come from the same loop, because centring b
-    ! first would read it twice. b is taken relative to the reference's own
-    ! centroid ca, which removes the bulk of any offset from the origin before
-    ! anything is squared. QCP is the fast path; refined_msd recomputes from
-    ! centred coordinates when Newton stalls or when the estimated rounding
-    ! error of 2 (E0 - lambda) is not small beside it (nearly identical
-    ! structures, or a nearly double eigenvalue).
-    subroutine superposed_msd(n, a_c, ca, ga, sum_wa, b, w, wsum, msd, info)
+    ! The one pass over a frame b (rows) that superposition needs: with b'
+    ! = b - ca, S_raw = sum wa b'^T (wa: the weighted centred reference, so
+    ! 9 products per atom, not 12), sum_wb = sum w b' and sum_wbb = sum w
+    ! |b'|^2. Explicit-shape dummies: through the reference's allocatable
+    ! component gfortran versioned the loop on its stride and ran it scalar.
+    pure subroutine frame_sums(n, wa, ca, b, w, s, sum_wb, sum_wbb)
         integer(8), intent(in) :: n
-        real(dp), intent(in) :: a_c(n, 3), ca(3), ga, sum_wa(3), b(n, 3), w(n), wsum
-        real(dp), intent(out) :: msd
-        integer, intent(out) :: info
-        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, slope, rotation(3, 3)
+        real(dp), intent(in) :: wa(n, 3), ca(3), b(3, n), w(n)
+        real(dp), intent(out) :: s(3, 3), sum_wb(3), sum_wbb
         real(dp) :: s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, bx, by, bz, tx, ty, tz
-        logical :: converged
         integer(8) :: k
-        integer :: i
 
-        info = 0
         s11 = 0; s21 = 0; s31 = 0; s12 = 0; s22 = 0; s32 = 0; s13 = 0; s23 = 0; s33 = 0
         wbx = 0; wby = 0; wbz = 0
         sum_wbb = 0
         !$omp simd reduction(+:s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, sum_wbb) &
         !$omp private(bx, by, bz, tx, ty, tz)
         do k = 1, n  ! must vectorise
-            bx = b(k, 1) - ca(1)
-            by = b(k, 2) - ca(2)
-            bz = b(k, 3) - ca(3)
+            bx = b(1, k) - ca(1)
+            by = b(2, k) - ca(2)
+            bz = b(3, k) - ca(3)
             tx = w(k) * bx
             ty = w(k) * by
             tz = w(k) * bz
             wbx = wbx + tx
             wby = wby + ty
             wbz = wbz + tz
-            sum_wbb = sum_wbb + tx * bx + ty * by + tz * bz
-            s11 = s11 + a_c(k, 1) * tx
-            s21 = s21 + a_c(k, 2) * tx
-            s31 = s31 + a_c(k, 3) * tx
-            s12 = s12 + a_c(k, 1) * ty
-            s22 = s22 + a_c(k, 2) * ty
-            s32 = s32 + a_c(k, 3) * ty
-            s13 = s13 + a_c(k, 1) * tz
-            s23 = s23 + a_c(k, 2) * tz
-            s33 = s33 + a_c(k, 3) * tz
+            sum_wbb = sum_wbb + (tx * bx + ty * by + tz * bz)
+            s11 = s11 + wa(k, 1) * bx
+            s21 = s21 + wa(k, 2) * bx
+            s31 = s31 + wa(k, 3) * bx
+            s12 = s12 + wa(k, 1) * by
+            s22 = s22 + wa(k, 2) * by
+            s32 = s32 + wa(k, 3) * by
+            s13 = s13 + wa(k, 1) * bz
+            s23 = s23 + wa(k, 2) * bz
+            s33 = s33 + wa(k, 3) * bz
         end do
+        ! Element by element: reshape() is a library call per frame.
+        s(:, 1) = [s11, s21, s31]
+        s(:, 2) = [s12, s22, s32]
+        s(:, 3) = [s13, s23, s33]
         sum_wb = [wbx, wby, wbz]
+    end subroutine frame_sums
+
+    ! Weighted mean squared deviation after the optimal superposition of b
+    ! (rows) onto the prepared reference (centred a_c, with ga = sum w |a_c|^2
+    ! and sum_wa = sum w a_c, zero but for rounding), from one pass over b
+    ! (frame_sums): its centroid, S and sum w |b|^2 together, because centring
+    ! b first would read it twice. b is taken relative to the reference's own
+    ! centroid ca, which removes the bulk of any offset from the origin before
+    ! anything is squared. QCP is the fast path; refined_msd recomputes from
+    ! centred coordinates when Newton stalls or when the estimated rounding
+    ! error of 2 (E0 - lambda) is not small beside it (nearly identical
+    ! structures, or a nearly double eigenvalue).
+    subroutine superposed_msd(n, ref, b, w, msd, info)
+        integer(8), intent(in) :: n
+        type(reference_structure), intent(in) :: ref
+        real(dp), intent(in) :: b(3, n), w(n)
+        real(dp), intent(out) :: msd
+        integer, intent(out) :: info
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, slope, rotation(3, 3)
+        logical :: converged
+        integer :: i
+
+        info = 0
+        call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb)
         ! A NaN or infinity in b makes its weighted sum non-finite (w * inf is
         ! inf, or NaN for w = 0); the solvers never see it.
         if (.not. all(ieee_is_finite(sum_wb))) then
             msd = ieee_value(msd, ieee_quiet_nan)
             return
         end if
-        s = reshape([s11, s21, s31, s12, s22, s32, s13, s23, s33], [3, 3])
-        cb = sum_wb / wsum  ! relative to ca
+        cb = sum_wb / ref%wsum  ! relative to ca
         ! S of the centred pair: sum w a_c (b - cb)^T = S_raw - sum_wa cb^T.
         do i = 1, 3
-            s(:, i) = s(:, i) - sum_wa * cb(i)
+            s(:, i) = s(:, i) - ref%sum_wa * cb(i)
         end do
-        e0 = (ga + sum_wbb - wsum * dot_product(cb, cb)) / 2
+        e0 = (ref%ga + sum_wbb - ref%wsum * dot_product(cb, cb)) / 2
         call qcp_largest_eigenvalue(s, e0, lambda, slope, converged)
-        if (converged .and. qcp_error_estimate(n, e0, (ga + sum_wbb) / 2, slope) &
+        if (converged .and. qcp_error_estimate(n, e0, (ref%ga + sum_wbb) / 2, slope) &
             <= QCP_RELATIVE_TOLERANCE * (e0 - lambda)) then
-            msd = 2 * (e0 - lambda) / wsum
+            msd = 2 * (e0 - lambda) / ref%wsum
         else
             ! b's centroid afresh (not ca + cb): identical structures then get
             ! bit-identical centred coordinates, the identity and exactly 0.
-            call refined_msd(n, a_c, [0.0_dp, 0.0_dp, 0.0_dp], b, weighted_centroid(n, b, w, wsum), w, &
-                             wsum, msd, rotation, info)
+            call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), &
+                             weighted_centroid(n, b, w, ref%wsum), w, ref%wsum, msd, rotation, info)
         end if
     end subroutine superposed_msd
 

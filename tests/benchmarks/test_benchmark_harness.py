@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,21 @@ def test_run_case_times_every_implementation_and_flags_disagreements():
         timings["agreeing peer"].median_s / timings[harness.CHEMLIB].median_s
     )
     assert result.ratio("broken peer") is None
+
+
+def test_implementations_are_timed_round_by_round():
+    # Each implementation sees the same load on a shared machine: the timed
+    # calls alternate, and one that is done leaves the rounds to the others.
+    order: list[str] = []
+    calls = {label: (lambda label=label: order.append(label)) for label in ("a", "b", "c")}
+    times = harness.time_interleaved(calls, min_seconds=0.0, min_repeats=3)
+    assert order[:9] == ["a", "b", "c"] * 3
+    assert {label: len(t) for label, t in times.items()} == {"a": 3, "b": 3, "c": 3}
+    slow_done = {"a": lambda: order.append("a"), "b": lambda: time.sleep(0.01)}
+    order.clear()
+    times = harness.time_interleaved(slow_done, min_seconds=0.02, min_repeats=1)
+    assert len(times["b"]) == 2
+    assert len(times["a"]) == harness.MAX_REPEATS
 
 
 def test_same_pair_count_names_both_counts():
@@ -99,6 +115,26 @@ def test_run_writes_the_record_the_table_reads(tmp_path, monkeypatch, capsys):
         assert ours["repeats"] >= 3
     assert "| wrap |" in capsys.readouterr().out
     assert "| wrap |" in table.render([result])
+
+
+def test_match_runs_only_the_cases_it_names(tmp_path):
+    status = run.main(
+        [
+            "--quick",
+            "--only",
+            "periodic",
+            "--match",
+            r"wrap \[.*triclinic",
+            "--no-plot",
+            "--output",
+            str(tmp_path),
+        ]
+    )
+    assert status == 0
+    result = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert [(c["kernel"], c["name"]) for c in result["cases"]] == [
+        ("wrap", "1e+05 atoms, triclinic")
+    ]
 
 
 def test_run_rejects_an_unknown_suite(capsys):

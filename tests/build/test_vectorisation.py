@@ -140,3 +140,55 @@ def test_marked_loops_vectorise(tmp_path, level, march, width):
         if width not in widths:
             scalar.append(f"{name}:{number} (reported widths: {sorted(widths) or 'none'})")
     assert not scalar, "marked loops that gfortran did not vectorise:\n" + "\n".join(scalar)
+
+
+def function_bodies(assembly: str) -> dict[str, str]:
+    """Function name -> its instructions, from gcc -S output."""
+    bodies = {}
+    for match in re.finditer(r"^(\w+):\n(.*?)^\s+\.size\s+\1,", assembly, re.MULTILINE | re.DOTALL):
+        bodies[match[1]] = match[2]
+    return bodies
+
+
+@pytest.mark.skipif(
+    shutil.which("gcc") is None or platform.machine() not in ("x86_64", "AMD64"),
+    reason="needs gcc on x86-64",
+)
+@pytest.mark.parametrize("march", [[], ["-march=x86-64-v3"]], ids=["baseline", "x86-64-v3"])
+def test_no_box_distance_loop_dispatches_to_avx2(tmp_path, march):
+    """point_distances.c holds the no-box distance loop twice: SSE2's two-lane
+    square root for the baseline and AVX2's four-lane one, which the CPU picks
+    at run time; built as meson.build builds it (no fused multiply-adds, so
+    both paths round alike), whatever -march the package is built for."""
+    support = re.search(
+        r"static_library\('kernel_support',(.*?)\n\)",
+        (SOURCES / "meson.build").read_text(),
+        re.DOTALL,
+    )
+    assert support, "src/chemlib/meson.build no longer builds kernel_support"
+    assert "'point_distances.c'" in support[1], "kernel_support no longer builds point_distances.c"
+    c_args = re.findall(r"'(-f[^']+)'", support[1])
+    assert "-ffp-contract=off" in c_args, c_args
+    flags = [f for f in project_fortran_flags() if f != "-fopenmp"]
+    assembly = tmp_path / "point_distances.s"
+    subprocess.run(
+        [
+            "gcc",
+            *flags,
+            *c_args,
+            *march,
+            "-fPIC",
+            "-S",
+            str(SOURCES / "point_distances.c"),
+            "-o",
+            str(assembly),
+        ],
+        check=True,
+    )
+    text = assembly.read_text()
+    assert re.search(r"\bvsqrtpd\s+%ymm", text), "no four-lane square root"
+    if not march:
+        # The baseline path: SSE2's packed square root, no VEX encoding.
+        dispatcher = function_bodies(text)["chemlib_point_distances"]
+        assert re.search(r"\ssqrtpd\s+%xmm", dispatcher), dispatcher
+    assert "fmadd" not in text

@@ -1,0 +1,103 @@
+"""Run-time dispatch of the no-box distance loop (src/chemlib/point_distances.c).
+
+The loop is compiled for the x86-64 baseline and for AVX2, and the CPU picks.
+Both run the same correctly rounded operations in the same order, so every
+distance must be bitwise identical whichever path ran: a user's results do not
+depend on the CPU. The private ``simd_level`` argument of the f2py kernels
+forces a path (1: baseline, 3: AVX2, 0: the CPU's best, what the public
+functions use).
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+
+import numpy as np
+import pytest
+from kernel_inputs import positions
+
+import chemlib
+from chemlib import _distances
+
+SIMD_AUTO, SIMD_BASELINE, SIMD_X86_64_V3 = 0, 1, 3
+NO_BOX = np.zeros((3, 3))
+
+
+def numpy_sees_avx2() -> bool:
+    """NumPy's own CPU detection, independent of chemlib's."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # NumPy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__
+    return bool(__cpu_features__.get("AVX2"))
+
+
+needs_avx2 = pytest.mark.skipif(
+    not numpy_sees_avx2(), reason="this CPU has no AVX2: only the baseline path runs"
+)
+
+
+def self_distances(points: np.ndarray, simd_level: int) -> np.ndarray:
+    result = np.empty(len(points) * (len(points) - 1) // 2)
+    _distances.self_distance_array(points.T, NO_BOX, NO_BOX, result, simd_level)
+    return result
+
+
+def cross_distances(a: np.ndarray, b: np.ndarray, simd_level: int) -> np.ndarray:
+    result = np.empty((len(a), len(b)))
+    _distances.distance_array(a.T, b.T, NO_BOX, NO_BOX, result.T, simd_level)
+    return result
+
+
+def test_the_cpu_picks_the_widest_loop_it_has():
+    expected = (
+        SIMD_X86_64_V3
+        if platform.machine() in ("x86_64", "AMD64") and numpy_sees_avx2()
+        else SIMD_BASELINE
+    )
+    assert _distances.dispatched_simd_level() == expected
+
+
+@needs_avx2
+@pytest.mark.parametrize("n", [2, 3, 5, 8, 9, 31, 64, 203])
+def test_self_distances_bitwise_identical_on_every_path(rng, n):
+    # Every row length from n-1 down to 1: the vector body and each remainder.
+    points = positions(rng, n) * 10.0 ** rng.integers(-3, 4, size=(n, 1))
+    baseline = self_distances(points, SIMD_BASELINE)
+    assert np.array_equal(
+        baseline.view(np.uint64), self_distances(points, SIMD_X86_64_V3).view(np.uint64)
+    )
+    assert np.array_equal(
+        baseline.view(np.uint64), self_distances(points, SIMD_AUTO).view(np.uint64)
+    )
+    assert np.array_equal(
+        baseline.view(np.uint64), chemlib.self_distance_array(points).view(np.uint64)
+    )
+
+
+@needs_avx2
+def test_distance_array_bitwise_identical_on_every_path(rng):
+    a, b = positions(rng, 37), positions(rng, 129) + 1e3
+    baseline = cross_distances(a, b, SIMD_BASELINE)
+    assert np.array_equal(
+        baseline.view(np.uint64), cross_distances(a, b, SIMD_X86_64_V3).view(np.uint64)
+    )
+    assert np.array_equal(baseline.view(np.uint64), chemlib.distance_array(a, b).view(np.uint64))
+
+
+def test_paths_are_correctly_rounded_per_operation(rng):
+    # Each path computes fl(sqrt(fl(fl(fl(dx*dx) + fl(dy*dy)) + fl(dz*dz)))) with
+    # dx = fl(x_j - x_i): the same sequence in float64 NumPy (its subtraction,
+    # multiplication and addition are correctly rounded, SIMD or not; the square
+    # root is libm's, through math) gives the same bits. A fused multiply-add on
+    # either path would break this.
+    points = positions(rng, 97) * 7.3
+    i, j = np.triu_indices(len(points), k=1)
+    d = points[j] - points[i]
+    squared = (d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) + d[:, 2] * d[:, 2]
+    expected = np.array([math.sqrt(value) for value in squared])
+    for level in (SIMD_BASELINE, SIMD_X86_64_V3):
+        assert np.array_equal(
+            self_distances(points, level).view(np.uint64), expected.view(np.uint64)
+        )
