@@ -117,6 +117,20 @@ BOX_CASES = [
     (np.array([10.0, 10.0, 10.0, 90, 180, 90]), ValueError, r"angles must lie in \(0, 180\)"),
     (np.array([10.0, 10.0, 10.0, 60, 60, 120]), ValueError, "degenerate cell"),
     (np.array([10.0, 10.0, 10.0, 150, 150, 150]), ValueError, "degenerate cell"),
+    # Subnormal and mixed-range lengths and angles: the cell would divide by
+    # zero or overflow while being built (issue 14); checked before any arithmetic.
+    (np.array([5e-324, 1e-300, 3, 5e-324, 1e-300, 5e-324]), ValueError, r"lengths must lie in"),
+    (np.array([1e300, 1e-300, 1e300, 90, 90, 90]), ValueError, r"lengths must lie in"),
+    (np.array([1e300, 1e-300, 3, 60, 70, 80]), ValueError, r"lengths must lie in"),
+    (np.array([1e-300, 1e-300, 1e-300, 90, 90, 90]), ValueError, r"lengths must lie in"),
+    (np.array([1e91, 10.0, 10.0, 90, 90, 90]), ValueError, r"lengths must lie in"),
+    (np.array([10.0, 10.0, 10.0, 5e-324, 90, 90]), ValueError, "degenerate cell"),
+    (np.array([10.0, 10.0, 10.0, 90, 90, 1e-300]), ValueError, "degenerate cell"),
+    (np.array([10.0, 10.0, 10.0, 90, 180 - 1e-12, 90]), ValueError, "degenerate cell"),
+    # Flat but not degenerate, or long beside its face heights: the triclinic
+    # minimum image would search ~1e13 lattice vectors (it ran out of memory).
+    (np.array([10.0, 10.0, 10.0, 0.0001, 90, 90]), ValueError, "lattice vectors"),
+    (np.array([1e5, 10.0, 10.0, 90, 90, 80]), ValueError, "lattice vectors"),
 ]
 
 
@@ -126,6 +140,27 @@ def test_bad_boxes_are_named(name, value, error, message):
     with pytest.raises(error, match=message) as raised:
         call(name, box=value)
     assert "box" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        [1e-90, 1e-90, 1e-90, 90, 90, 90],
+        [1e90, 1e90, 1e90, 90, 90, 90],
+        [1e90, 1e-90, 1.0, 90, 90, 90],
+        [1e-90, 1e-90, 1e-90, 60, 60, 90],
+        [1e90, 1e90, 1e90, 70.5287794, 109.4712206, 70.5287794],
+    ],
+)
+def test_boxes_at_the_length_bounds_give_finite_cells(box):
+    # The bounds are sound: at their ends every matrix the kernels get is
+    # finite and the volume is a normal float, with no floating-point warning.
+    with np.errstate(all="raise"):
+        cell = chemlib._box.as_cell(np.array(box))
+    for matrix in (cell.h, cell.hinv, cell.heights):
+        assert np.all(np.isfinite(matrix))
+    assert np.finfo(float).tiny < cell.volume < np.finfo(float).max
+    assert np.all(np.isfinite(chemlib.distance_array(XYZ * box[0], XYZ[:4] * box[0], box=box)))
 
 
 @pytest.mark.parametrize("name", ["rdf", "wrap"])
