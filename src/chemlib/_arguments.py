@@ -12,6 +12,7 @@ memory-bound kernels a separate pass would cost up to 40% of their time.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -28,6 +29,14 @@ KernelFloatArray = NDArray[np.float32] | FloatArray
 
 # BLAS and LAPACK take 32-bit sizes (LP64 interface).
 MAX_BLAS_SIZE = 2**31 - 1
+
+# Coordinates with max |x| in [2**-SAFE_EXPONENT, 2**SAFE_EXPONENT] keep the
+# superposition and mass-property kernels inside float64's normal range: squares
+# and sums of squares over 2**31 atoms (2**831 at most), and QCP's fourth powers,
+# which the kernel hands to LAPACK when they leave the range. Measured, the
+# kernels give correct results over [2**-520, 2**500]. Outside this window the
+# wrappers scale by a power of two, exactly (see power_of_two_exponent).
+SAFE_EXPONENT = 400
 
 
 def numeric_array(value: ArrayLike, name: str) -> np.ndarray:
@@ -132,6 +141,42 @@ def as_weights(value: ArrayLike | None, name: str, n: int) -> FloatArray:
     if n and not (array > 0).any():
         raise ValueError(f"{name} are all zero: at least one must be positive")
     return array
+
+
+def power_of_two_exponent(array: np.ndarray) -> int:
+    """Return e with max |array| in [2**(e-1), 2**e); 0 for no or only zero values.
+
+    Multiplying by 2**-e (np.ldexp) is exact unless a value drops below the
+    normal range, where it is negligible beside the largest. The superposition
+    and principal axes do not change under such a scaling of coordinates or
+    weights, and RMSD, centre of mass, radius of gyration and inertia tensor
+    change by the factor exactly: scaling is how their wrappers give correct
+    results for magnitudes whose squares would leave float64's range.
+    """
+    if array.size == 0:
+        return 0
+    largest = max(float(array.max()), -float(array.min()))
+    return math.frexp(largest)[1]
+
+
+def unit_scaled(array: np.ndarray) -> tuple[FloatArray, int]:
+    """(array * 2**-e, e) with the largest magnitude of the result in [0.5, 1); exact.
+
+    For weights and masses: only their ratios matter to every function but
+    inertia_tensor, which multiplies its result by 2**e. Weights of 5e-324
+    then sum to a normal number, and weights of 1e308 no longer overflow.
+    """
+    exponent = power_of_two_exponent(array)
+    return (np.ldexp(array, -exponent) if exponent else array), exponent
+
+
+def scaled_back(value: np.ndarray | float, exponent: int, what: str) -> np.ndarray:
+    """Return value * 2**exponent, exactly; a ValueError saying `what` if that overflows."""
+    with np.errstate(over="ignore"):
+        result = np.ldexp(value, exponent)
+    if not np.all(np.isfinite(result)):
+        raise ValueError(f"{what} exceeds float64's range")
+    return result
 
 
 def same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:

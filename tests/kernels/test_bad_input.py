@@ -302,3 +302,28 @@ RDF_CASES = [
 def test_bad_rdf_arguments(overrides, error, message):
     with pytest.raises(error, match=message):
         call("rdf", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("principal_axes", {"masses": np.full(10, 5e-324)}),
+        ("center_of_mass", {"masses": np.full(10, 5e-324)}),
+        ("radius_of_gyration", {"masses": np.full(10, 1e308)}),
+        ("rmsd", {"a": XYZ * 1e300, "b": XYZ[::-1] * 1e300, "superposition": True}),
+        ("rotation_matrix", {"a": XYZ * 1e300, "b": XYZ[::-1] * 1e300}),
+        ("rmsd_trajectory", {"frames": np.stack([XYZ * 1e300]), "weights": np.full(10, 5e-324)}),
+        ("principal_axes", {"coords": XYZ * 1e300}),
+    ],
+)
+def test_extreme_magnitudes_give_finite_results(name, overrides):
+    # These raised RuntimeError (LAPACK dsyev failed) or returned inf/NaN
+    # (issue 14): the wrappers now rescale exactly (see test_magnitudes.py).
+    result = call(name, **overrides)
+    values = result[0] if isinstance(result, tuple) else result
+    assert np.all(np.isfinite(values))
+
+
+def test_inertia_tensor_of_subnormal_masses_names_them():
+    with pytest.raises(ValueError, match="masses and coords give an inertia tensor"):
+        chemlib.inertia_tensor(XYZ, np.full(10, 5e-324))
