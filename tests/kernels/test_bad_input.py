@@ -295,6 +295,16 @@ RDF_CASES = [
     ({"range": (1.0,)}, ValueError, r"range must be a \(low, high\) pair"),
     ({"range": 4.0}, TypeError, r"range must be a \(low, high\) pair"),
     ({"box": TRICLINIC, "range": (0.0, 4.5)}, ValueError, r"range\[1\]=4.5 exceeds half"),
+    # Shell volumes beyond float64, and bins too narrow for the kernel to find
+    # one (its bins per Angstrom were infinite): found by the fuzz harness.
+    ({"range": (0.0, 1e300)}, ValueError, r"range\[1\] must be <= 1e\+100"),
+    ({"range": (0.0, 5e-324)}, ValueError, "bins narrower than 1e-100"),
+    ({"range": (0.0, 1e-100), "nbins": 2}, ValueError, "bins narrower than 1e-100"),
+    (
+        {"box": [1e90, 1e90, 1e90, 90, 90, 90], "range": (0.0, 1e-99), "nbins": 1},
+        ValueError,
+        "outside float64's range",
+    ),
 ]
 
 
