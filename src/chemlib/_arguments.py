@@ -30,6 +30,10 @@ KernelFloatArray = NDArray[np.float32] | FloatArray
 # BLAS and LAPACK take 32-bit sizes (LP64 interface).
 MAX_BLAS_SIZE = 2**31 - 1
 
+# Coordinates of the distance kernels: with |x| <= 2**510, a difference of
+# two stays below 2**511 and a sum of three squared differences below 2**1024.
+MAX_COORDINATE = 2.0**510
+
 # Coordinates with max |x| in [2**-SAFE_EXPONENT, 2**SAFE_EXPONENT] keep the
 # superposition and mass-property kernels inside float64's normal range: squares
 # and sums of squares over 2**31 atoms (2**831 at most), and QCP's fourth powers,
@@ -70,6 +74,25 @@ def raise_if_non_finite(non_finite: int, arrays: dict[str, np.ndarray]) -> None:
     if non_finite:
         for name, array in arrays.items():
             require_finite(array, name)
+
+
+def require_bounded(array: np.ndarray, name: str) -> None:
+    """Raise if a coordinate is so large that squared distances would overflow.
+
+    One pass over the array: for the kernels whose work grows faster than
+    their input (distance matrices, pair searches), where it costs little.
+    """
+    if array.size and max(float(array.max()), -float(array.min())) > MAX_COORDINATE:
+        raise_too_large(array, name)
+
+
+def raise_too_large(array: np.ndarray, name: str) -> None:
+    """Raise the error for coordinates beyond MAX_COORDINATE (or whose squares overflowed)."""
+    largest = float(np.abs(array).max())
+    raise ValueError(
+        f"{name} holds a coordinate of magnitude {largest:.3g}, beyond {MAX_COORDINATE:.3g} "
+        "(2**510): squared distances would overflow float64"
+    )
 
 
 def as_float_kind(array: np.ndarray, keep_float32: bool) -> KernelFloatArray:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from chemlib._arguments import FloatArray, as_coordinates, interval, positive_integer
+from chemlib._arguments import (
+    FloatArray,
+    as_coordinates,
+    interval,
+    positive_integer,
+    require_bounded,
+)
 from chemlib._box import Cell, as_cell, check_cutoff_fits
 from chemlib._extensions import load_extension
 
@@ -79,6 +85,9 @@ def rdf(
     """
     ref = as_coordinates(reference, "reference")
     conf = None if configuration is None else as_coordinates(configuration, "configuration")
+    require_bounded(ref, "reference")
+    if conf is not None:
+        require_bounded(conf, "configuration")
     if box is None:
         raise ValueError("box is required: the ideal-gas normalisation needs the box volume")
     cell = as_cell(box)

@@ -337,3 +337,55 @@ def test_extreme_magnitudes_give_finite_results(name, overrides):
 def test_inertia_tensor_of_subnormal_masses_names_them():
     with pytest.raises(ValueError, match="masses and coords give an inertia tensor"):
         chemlib.inertia_tensor(XYZ, np.full(10, 5e-324))
+
+
+# With a box, calc_bonds/angles/dihedrals fold such coordinates into finite,
+# meaningless images (beyond 2**51 box lengths float64 holds no minimum image,
+# as minimum_image.f90 documents); rdf needs a box.
+OVERFLOW_CASES = [
+    (name, box)
+    for name in sorted(VALID)
+    if name in BOX_TAKERS and name != "wrap"
+    for box in (None, VALID[name][1]["box"])
+    if not (box is not None and name.startswith("calc_")) and not (box is None and name == "rdf")
+]
+
+
+@pytest.mark.parametrize(("name", "box"), OVERFLOW_CASES)
+def test_coordinates_whose_squares_overflow_are_named(name, box, rng):
+    # Distances of 1e300 and -1e300 came back inf (or pairs went missing);
+    # calc_angles gave NaN (issue 14). Every coordinate argument is tried, the
+    # others holding atoms in general position (no degenerate angle).
+    arguments = COORDINATE_ARGUMENTS[name]
+    shapes = {argument: VALID[name][1][argument].shape for argument in arguments}
+    for argument in arguments:
+        values = {other: rng.normal(size=shape) for other, shape in shapes.items()}
+        values[argument] = values[argument] * 1e300
+        if name == "calc_dihedrals" and argument in ("coords1", "coords4"):
+            # An end atom only sets a bond's direction: the kernel's answer is
+            # correct there, and equals that of the atom moved in to ~10 A.
+            inner = "coords2" if argument == "coords1" else "coords3"
+            near = {**values, argument: values[inner] + values[argument] / 1e299}
+            np.testing.assert_allclose(
+                call(name, **values, box=box), call(name, **near, box=box), rtol=0, atol=1e-12
+            )
+            continue
+        with pytest.raises(ValueError, match=r"coordinate of magnitude \d(\.\d+)?e\+300") as raised:
+            call(name, **values, box=box)
+        assert argument in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["distance_array", "calc_bonds", "capped_distance"])
+def test_coordinates_at_the_bound_give_finite_distances(name):
+    edge = np.array([[2.0**510, -(2.0**510), 2.0**510], [-(2.0**510), 2.0**510, -(2.0**510)]])
+    other = -edge
+    if name == "capped_distance":
+        pairs, distances = chemlib.capped_distance(edge, other, max_cutoff=1e308)
+        assert len(pairs) == 4
+    else:
+        arguments = (
+            ("reference", "configuration") if name == "distance_array" else ("coords1", "coords2")
+        )
+        distances = call(name, **dict(zip(arguments, (edge, other), strict=True)), box=None)
+    assert np.all(np.isfinite(distances))
+    assert np.max(distances) == pytest.approx(2.0**511 * np.sqrt(3), rel=1e-15)
