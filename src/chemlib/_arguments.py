@@ -41,6 +41,9 @@ MAX_COORDINATE = 2.0**510
 # kernels give correct results over [2**-520, 2**500]. Outside this window the
 # wrappers scale by a power of two, exactly (see power_of_two_exponent).
 SAFE_EXPONENT = 400
+# Weights and masses within 2**+-WEIGHT_EXPONENT: times such coordinates,
+# squared and summed, they stay within range too.
+WEIGHT_EXPONENT = 64
 
 
 def numeric_array(value: ArrayLike, name: str) -> np.ndarray:
@@ -183,14 +186,18 @@ def power_of_two_exponent(array: np.ndarray) -> int:
 
 
 def unit_scaled(array: np.ndarray) -> tuple[FloatArray, int]:
-    """(array * 2**-e, e) with the largest magnitude of the result in [0.5, 1); exact.
+    """(array * 2**-e, e), exact: weights or masses brought near 1 if they are far from it.
 
-    For weights and masses: only their ratios matter to every function but
-    inertia_tensor, which multiplies its result by 2**e. Weights of 5e-324
+    For weights and masses, whose ratios alone matter to every function but
+    inertia_tensor (which multiplies its result by 2**e): weights of 5e-324
     then sum to a normal number, and weights of 1e308 no longer overflow.
+    Within 2**+-WEIGHT_EXPONENT of 1 they are left as they are (e = 0): no
+    copy, and the kernels see exactly what they always saw.
     """
     exponent = power_of_two_exponent(array)
-    return (np.ldexp(array, -exponent) if exponent else array), exponent
+    if abs(exponent) <= WEIGHT_EXPONENT:
+        return array, 0
+    return np.ldexp(array, -exponent), exponent
 
 
 def scaled_back(value: np.ndarray | float, exponent: int, what: str) -> np.ndarray:
