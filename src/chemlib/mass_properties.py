@@ -51,10 +51,9 @@ def _second_moments(coords: ArrayLike, masses: ArrayLike) -> tuple[float, FloatA
     positions, weights, mass_exponent = _coords_and_masses(coords, masses)
     _, moments = _mass_properties.second_moments(positions.T, weights)
     coord_exponent = 0
-    # The trace too: three finite squares may sum to infinity.
-    if not (
-        np.all(np.isfinite(moments)) and 2.0 ** (-2 * SAFE_EXPONENT) <= np.trace(moments) < math.inf
-    ):
+    with np.errstate(over="ignore"):  # three finite squares may sum to infinity
+        trace = np.trace(moments)
+    if not (np.all(np.isfinite(moments)) and 2.0 ** (-2 * SAFE_EXPONENT) <= trace < math.inf):
         coord_exponent = power_of_two_exponent(positions)
         if coord_exponent:
             scaled = np.ldexp(positions, -coord_exponent)

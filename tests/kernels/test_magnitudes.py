@@ -158,3 +158,23 @@ def test_inertia_tensor_outside_float64_is_a_value_error(pair, exponent, masses)
     with pytest.raises(ValueError, match="masses and coords give an inertia tensor") as raised:
         chemlib.inertia_tensor(np.ldexp(coords, exponent), np.full(len(coords), masses))
     assert "normal range" in str(raised.value)
+
+
+def test_moments_whose_trace_alone_overflows(pair):
+    # Found by the fuzz harness: coordinates near 1.5e153 whose second moments
+    # are finite but sum to infinity on the diagonal (a RuntimeWarning from
+    # NumPy's trace). Scaled here so the largest diagonal moment is about 0.6
+    # of float64's largest number and the trace about 1.5 of it.
+    coords, _, masses = pair
+    centred = coords - np.average(coords, axis=0, weights=masses)
+    diagonal = np.einsum("i,ij,ij->j", masses, centred, centred)
+    scale = np.sqrt(np.finfo(float).max / (0.5 * (diagonal.max() + diagonal.sum())))
+    huge = coords * scale
+    assert chemlib.radius_of_gyration(huge, masses) == pytest.approx(
+        chemlib.radius_of_gyration(coords, masses) * scale, rel=RTOL
+    )
+    np.testing.assert_allclose(
+        chemlib.principal_axes(huge, masses), chemlib.principal_axes(coords, masses), atol=1e-12
+    )
+    with pytest.raises(ValueError, match=r"inertia tensor of about 2\*\*1025"):
+        chemlib.inertia_tensor(huge, masses)
