@@ -4,8 +4,10 @@ Coordinates are ``(n, 3)`` arrays in Angstrom (float32 or float64; results are
 float64). A ``box`` is ``[lx, ly, lz, alpha, beta, gamma]`` in Angstrom and
 degrees, as in MDAnalysis: orthorhombic when all angles are 90, triclinic
 otherwise, None for no periodicity; distances then follow the minimum-image
-convention. Every function checks its arguments and raises ValueError or
-TypeError naming the argument before any result is returned.
+convention. Box lengths lie in [1e-90, 1e90] Angstrom and angles in (0, 180)
+degrees, with a volume of at least 1e-6 lx ly lz (see chemlib._box). Every
+function checks its arguments and raises ValueError or TypeError naming the
+argument before any result is returned.
 
 BLAS, LAPACK, the Fortran runtime and OpenMP come from the environment (the
 conda solver or the system); ``chemlib.show_config()`` shows which ones are in

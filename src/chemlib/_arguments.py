@@ -12,6 +12,7 @@ memory-bound kernels a separate pass would cost up to 40% of their time.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -28,6 +29,21 @@ KernelFloatArray = NDArray[np.float32] | FloatArray
 
 # BLAS and LAPACK take 32-bit sizes (LP64 interface).
 MAX_BLAS_SIZE = 2**31 - 1
+
+# Coordinates of the distance kernels: with |x| <= 2**510, a difference of
+# two stays below 2**511 and a sum of three squared differences below 2**1024.
+MAX_COORDINATE = 2.0**510
+
+# Coordinates with max |x| in [2**-SAFE_EXPONENT, 2**SAFE_EXPONENT] keep the
+# superposition and mass-property kernels inside float64's normal range: squares
+# and sums of squares over 2**31 atoms (2**831 at most), and QCP's fourth powers,
+# which the kernel hands to LAPACK when they leave the range. Measured, the
+# kernels give correct results over [2**-520, 2**500]. Outside this window the
+# wrappers scale by a power of two, exactly (see power_of_two_exponent).
+SAFE_EXPONENT = 400
+# Weights and masses within 2**+-WEIGHT_EXPONENT: times such coordinates,
+# squared and summed, they stay within range too.
+WEIGHT_EXPONENT = 64
 
 
 def numeric_array(value: ArrayLike, name: str) -> np.ndarray:
@@ -61,6 +77,25 @@ def raise_if_non_finite(non_finite: int, arrays: dict[str, np.ndarray]) -> None:
     if non_finite:
         for name, array in arrays.items():
             require_finite(array, name)
+
+
+def require_bounded(array: np.ndarray, name: str) -> None:
+    """Raise if a coordinate is so large that squared distances would overflow.
+
+    One pass over the array: for the kernels whose work grows faster than
+    their input (distance matrices, pair searches), where it costs little.
+    """
+    if array.size and max(float(array.max()), -float(array.min())) > MAX_COORDINATE:
+        raise_too_large(array, name)
+
+
+def raise_too_large(array: np.ndarray, name: str) -> None:
+    """Raise the error for coordinates beyond MAX_COORDINATE (or whose squares overflowed)."""
+    largest = float(np.abs(array).max())
+    raise ValueError(
+        f"{name} holds a coordinate of magnitude {largest:.3g}, beyond {MAX_COORDINATE:.3g} "
+        "(2**510): squared distances would overflow float64"
+    )
 
 
 def as_float_kind(array: np.ndarray, keep_float32: bool) -> KernelFloatArray:
@@ -132,6 +167,46 @@ def as_weights(value: ArrayLike | None, name: str, n: int) -> FloatArray:
     if n and not (array > 0).any():
         raise ValueError(f"{name} are all zero: at least one must be positive")
     return array
+
+
+def power_of_two_exponent(array: np.ndarray) -> int:
+    """Return e with max |array| in [2**(e-1), 2**e); 0 for no or only zero values.
+
+    Multiplying by 2**-e (np.ldexp) is exact unless a value drops below the
+    normal range, where it is negligible beside the largest. The superposition
+    and principal axes do not change under such a scaling of coordinates or
+    weights, and RMSD, centre of mass, radius of gyration and inertia tensor
+    change by the factor exactly: scaling is how their wrappers give correct
+    results for magnitudes whose squares would leave float64's range.
+    """
+    if array.size == 0:
+        return 0
+    largest = max(float(array.max()), -float(array.min()))
+    return math.frexp(largest)[1]
+
+
+def unit_scaled(array: np.ndarray) -> tuple[FloatArray, int]:
+    """(array * 2**-e, e), exact: weights or masses brought near 1 if they are far from it.
+
+    For weights and masses, whose ratios alone matter to every function but
+    inertia_tensor (which multiplies its result by 2**e): weights of 5e-324
+    then sum to a normal number, and weights of 1e308 no longer overflow.
+    Within 2**+-WEIGHT_EXPONENT of 1 they are left as they are (e = 0): no
+    copy, and the kernels see exactly what they always saw.
+    """
+    exponent = power_of_two_exponent(array)
+    if abs(exponent) <= WEIGHT_EXPONENT:
+        return array, 0
+    return np.ldexp(array, -exponent), exponent
+
+
+def scaled_back(value: np.ndarray | float, exponent: int, what: str) -> np.ndarray:
+    """Return value * 2**exponent, exactly; a ValueError saying `what` if that overflows."""
+    with np.errstate(over="ignore"):
+        result = np.ldexp(value, exponent)
+    if not np.all(np.isfinite(result)):
+        raise ValueError(f"{what} exceeds float64's range")
+    return result
 
 
 def same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:

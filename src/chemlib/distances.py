@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from chemlib._arguments import FloatArray, as_coordinates, output_array
+from chemlib._arguments import FloatArray, as_coordinates, output_array, require_bounded
 from chemlib._box import as_cell
 from chemlib._extensions import load_extension
 
@@ -54,6 +54,8 @@ def distance_array(
     """
     ref = as_coordinates(reference, "reference")
     conf = as_coordinates(configuration, "configuration")
+    require_bounded(ref, "reference")
+    require_bounded(conf, "configuration")
     cell = as_cell(box)
     shape = (len(ref), len(conf))
     out = np.empty(shape) if result is None else output_array(result, shape)
@@ -90,6 +92,7 @@ def self_distance_array(
 
     """
     ref = as_coordinates(reference, "reference")
+    require_bounded(ref, "reference")
     cell = as_cell(box)
     shape = (len(ref) * (len(ref) - 1) // 2,)
     out = np.empty(shape) if result is None else output_array(result, shape)

@@ -14,7 +14,9 @@ from chemlib._arguments import (
     as_coordinates,
     as_vector,
     blas_sized,
+    power_of_two_exponent,
     raise_if_non_finite,
+    raise_too_large,
     same_length,
 )
 from chemlib._box import as_cell
@@ -85,6 +87,9 @@ def _screened(
 ) -> FloatArray:
     values, non_finite = kernel_result
     raise_if_non_finite(non_finite, arrays)
+    if non_finite:  # finite input, but squares or products of it overflowed
+        name = max(arrays, key=lambda n: power_of_two_exponent(arrays[n]))
+        raise_too_large(arrays[name], name)
     return values
 
 

@@ -17,6 +17,7 @@ from chemlib._arguments import (
     flag,
     non_negative_number,
     positive_number,
+    require_bounded,
 )
 from chemlib._box import Cell, as_cell, check_cutoff_fits
 from chemlib._extensions import load_extension
@@ -105,6 +106,8 @@ def capped_distance(
     """
     ref = as_coordinates(reference, "reference")
     conf = as_coordinates(configuration, "configuration")
+    require_bounded(ref, "reference")
+    require_bounded(conf, "configuration")
     cell = as_cell(box)
     cutoffs = _cutoffs(max_cutoff, min_cutoff, cell)
     return _search(ref, conf, cell, cutoffs, flag(return_distances, "return_distances"))
@@ -151,6 +154,7 @@ def self_capped_distance(
 
     """
     ref = as_coordinates(reference, "reference")
+    require_bounded(ref, "reference")
     cell = as_cell(box)
     cutoffs = _cutoffs(max_cutoff, min_cutoff, cell)
     return _search(ref, None, cell, cutoffs, flag(return_distances, "return_distances"))

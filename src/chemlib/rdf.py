@@ -9,11 +9,23 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from chemlib._arguments import FloatArray, as_coordinates, interval, positive_integer
+from chemlib._arguments import (
+    FloatArray,
+    as_coordinates,
+    interval,
+    positive_integer,
+    require_bounded,
+)
 from chemlib._box import Cell, as_cell, check_cutoff_fits
 from chemlib._extensions import load_extension
 
 _rdf = load_extension("_rdf")
+
+# Shells within these bounds have normal-float edges, widths and volumes
+# (4/3 pi r^3 <= 4.2e300, and >= 4e-300 for the innermost), so the kernel's
+# bins per Angstrom and the normalisation stay finite.
+MAX_RANGE = 1e100
+MIN_BIN_WIDTH = 1e-100
 
 __all__ = ["rdf"]
 
@@ -50,6 +62,8 @@ def rdf(
         Number of shells (default 75).
     range : (float, float)
         ``(r_min, r_max)`` in Angstrom (default (0, 15)); bins as numpy.histogram.
+        ``r_max <= 1e100`` and bins at least 1e-100 wide: their volumes are
+        then normal floats.
 
     Returns
     -------
@@ -71,16 +85,31 @@ def rdf(
     """
     ref = as_coordinates(reference, "reference")
     conf = None if configuration is None else as_coordinates(configuration, "configuration")
+    require_bounded(ref, "reference")
+    if conf is not None:
+        require_bounded(conf, "configuration")
     if box is None:
         raise ValueError("box is required: the ideal-gas normalisation needs the box volume")
     cell = as_cell(box)
     bins = positive_integer(nbins, "nbins")
     low, high = interval(range, "range")
+    check_shells(low, high, bins)
     check_cutoff_fits(cell, high, "range[1]")
     edges = np.linspace(low, high, bins + 1)
     centers = (edges[:-1] + edges[1:]) / 2
     counts = pair_counts(ref, conf, cell, edges)
     return centers, normalised_rdf(counts, edges, pair_total(len(ref), conf), cell.volume, 1)
+
+
+def check_shells(low: float, high: float, nbins: int) -> None:
+    """Raise unless the shells' edges and volumes are normal floats (see the bounds above)."""
+    if high > MAX_RANGE:
+        raise ValueError(f"range[1] must be <= {MAX_RANGE:g} Angstrom, got {high!r}")
+    if (high - low) / nbins < MIN_BIN_WIDTH:
+        raise ValueError(
+            f"range {(low, high)} split into nbins={nbins} gives bins narrower than "
+            f"{MIN_BIN_WIDTH:g} Angstrom"
+        )
 
 
 def pair_counts(
@@ -116,4 +145,14 @@ def normalised_rdf(
     inner, outer = edges[:-1], edges[1:]
     # b^3 - a^3 factored: the difference of cubes cancels for thin shells far out.
     shell_volumes = 4 / 3 * np.pi * (outer - inner) * (outer**2 + outer * inner + inner**2)
-    return counts / (n_pairs / (volume_sum / n_frames) * shell_volumes * n_frames)
+    # An ideal-gas count beyond float64 (shells of 1e-100 A in a box of 1e90 A)
+    # rounds to 0 or infinity; g is then reported as not representable.
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        ideal = n_pairs / (volume_sum / n_frames) * shell_volumes * n_frames
+        g = np.where(counts == 0, 0.0, counts / ideal)
+    if not (np.all(np.isfinite(g)) and np.all(ideal > 0)):
+        raise ValueError(
+            "box and range give an ideal-gas pair count per shell outside float64's range "
+            f"(from {ideal.min():.3g} to {ideal.max():.3g}): g(r) cannot be normalised"
+        )
+    return g

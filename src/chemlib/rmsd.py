@@ -10,13 +10,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from chemlib._arguments import (
+    SAFE_EXPONENT,
     FloatArray,
+    KernelFloatArray,
     as_coordinates,
     as_frames,
     as_weights,
     flag,
+    power_of_two_exponent,
     raise_if_non_finite,
     same_length,
+    scaled_back,
+    unit_scaled,
 )
 from chemlib._extensions import load_extension
 
@@ -25,11 +30,36 @@ _rmsd = load_extension("_rmsd")
 __all__ = ["rmsd", "rmsd_trajectory", "rotation_matrix"]
 
 
-def _check_lapack(info: int) -> None:
+def _check_lapack(info: int, names: str) -> None:
+    # Only reached with finite input scaled into float64's safe range, where
+    # dsyev has not been seen to fail; were it to, the error stays a ValueError.
     if info != 0:
-        raise RuntimeError(
-            f"LAPACK dsyev failed (info={info}) while computing the optimal rotation"
+        raise ValueError(
+            f"LAPACK dsyev could not find the optimal rotation of {names} (info={info})"
         )
+
+
+def _rescaled_frames(
+    ref: FloatArray, trajectory: KernelFloatArray, w: FloatArray, centre: bool, superpose: bool
+) -> FloatArray:
+    """Every frame's RMSD with it and the reference scaled exactly by a power of two.
+
+    The slow path, for magnitudes whose squares leave float64's range: each
+    frame shares the exponent of its largest coordinate (or the reference's),
+    and frames with the same exponent go to the kernel together.
+    """
+    largest = np.abs(trajectory).max(axis=(1, 2)).astype(np.float64)
+    exponents = np.maximum(np.frexp(largest)[1], power_of_two_exponent(ref))
+    values = np.empty(len(trajectory))
+    for exponent in np.unique(exponents):
+        chosen = exponents == exponent
+        frames = np.ldexp(trajectory[chosen].astype(np.float64), -exponent)
+        scaled, info, _ = _rmsd.rmsd_trajectory(
+            np.ldexp(ref, -exponent).T, frames.T, w, centre, superpose
+        )
+        _check_lapack(info, "reference and frames")
+        values[chosen] = scaled_back(scaled, exponent, "the RMSD of some frames")
+    return values
 
 
 def _require_atoms(n: int, names: str) -> None:
@@ -130,7 +160,7 @@ def rmsd_trajectory(
             f"frames must hold as many atoms as reference ({len(ref)}), got {trajectory.shape[1]}"
         )
     _require_atoms(len(ref), "reference and frames")
-    w = as_weights(weights, "weights", len(ref))
+    w, _ = unit_scaled(as_weights(weights, "weights", len(ref)))
     superpose = flag(superposition, "superposition")
     centre = flag(center, "center")
     if not len(trajectory):
@@ -140,7 +170,10 @@ def rmsd_trajectory(
     )
     values, info, non_finite = kernel(ref.T, trajectory.T, w, centre, superpose)
     raise_if_non_finite(non_finite, {"frames": trajectory})
-    _check_lapack(info)
+    # From finite input, a non-finite count or a LAPACK failure means sums of
+    # squares overflowed; a reference out of range may have underflowed them.
+    if info or non_finite or abs(power_of_two_exponent(ref)) > SAFE_EXPONENT:
+        values = _rescaled_frames(ref, trajectory, w, centre, superpose)
     return values
 
 
@@ -182,7 +215,15 @@ def rotation_matrix(
     mobile = as_coordinates(b, "b")
     same_length("a", ref, "b", mobile)
     _require_atoms(len(ref), "a and b")
-    w = as_weights(weights, "weights", len(ref))
+    w, _ = unit_scaled(as_weights(weights, "weights", len(ref)))
+    # The rotation does not change, and the RMSD scales exactly, when a and b
+    # are scaled together by a power of two into float64's safe range.
+    exponent = max(power_of_two_exponent(ref), power_of_two_exponent(mobile))
+    if abs(exponent) > SAFE_EXPONENT:
+        ref, mobile = np.ldexp(ref, -exponent), np.ldexp(mobile, -exponent)
+    else:
+        exponent = 0
     rotation, value, info = _rmsd.rotation_matrix(ref.T, mobile.T, w)
-    _check_lapack(info)
+    _check_lapack(info, "a and b")
+    value = scaled_back(value, exponent, "the RMSD of a and b after superposition")
     return np.ascontiguousarray(rotation), float(value)

@@ -117,6 +117,20 @@ BOX_CASES = [
     (np.array([10.0, 10.0, 10.0, 90, 180, 90]), ValueError, r"angles must lie in \(0, 180\)"),
     (np.array([10.0, 10.0, 10.0, 60, 60, 120]), ValueError, "degenerate cell"),
     (np.array([10.0, 10.0, 10.0, 150, 150, 150]), ValueError, "degenerate cell"),
+    # Subnormal and mixed-range lengths and angles: the cell would divide by
+    # zero or overflow while being built (issue 14); checked before any arithmetic.
+    (np.array([5e-324, 1e-300, 3, 5e-324, 1e-300, 5e-324]), ValueError, r"lengths must lie in"),
+    (np.array([1e300, 1e-300, 1e300, 90, 90, 90]), ValueError, r"lengths must lie in"),
+    (np.array([1e300, 1e-300, 3, 60, 70, 80]), ValueError, r"lengths must lie in"),
+    (np.array([1e-300, 1e-300, 1e-300, 90, 90, 90]), ValueError, r"lengths must lie in"),
+    (np.array([1e91, 10.0, 10.0, 90, 90, 90]), ValueError, r"lengths must lie in"),
+    (np.array([10.0, 10.0, 10.0, 5e-324, 90, 90]), ValueError, "degenerate cell"),
+    (np.array([10.0, 10.0, 10.0, 90, 90, 1e-300]), ValueError, "degenerate cell"),
+    (np.array([10.0, 10.0, 10.0, 90, 180 - 1e-12, 90]), ValueError, "degenerate cell"),
+    # Flat but not degenerate, or long beside its face heights: the triclinic
+    # minimum image would search ~1e13 lattice vectors (it ran out of memory).
+    (np.array([10.0, 10.0, 10.0, 0.0001, 90, 90]), ValueError, "lattice vectors"),
+    (np.array([1e5, 10.0, 10.0, 90, 90, 80]), ValueError, "lattice vectors"),
 ]
 
 
@@ -126,6 +140,27 @@ def test_bad_boxes_are_named(name, value, error, message):
     with pytest.raises(error, match=message) as raised:
         call(name, box=value)
     assert "box" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        [1e-90, 1e-90, 1e-90, 90, 90, 90],
+        [1e90, 1e90, 1e90, 90, 90, 90],
+        [1e90, 1e-90, 1.0, 90, 90, 90],
+        [1e-90, 1e-90, 1e-90, 60, 60, 90],
+        [1e90, 1e90, 1e90, 70.5287794, 109.4712206, 70.5287794],
+    ],
+)
+def test_boxes_at_the_length_bounds_give_finite_cells(box):
+    # The bounds are sound: at their ends every matrix the kernels get is
+    # finite and the volume is a normal float, with no floating-point warning.
+    with np.errstate(all="raise"):
+        cell = chemlib._box.as_cell(np.array(box))
+    for matrix in (cell.h, cell.hinv, cell.heights):
+        assert np.all(np.isfinite(matrix))
+    assert np.finfo(float).tiny < cell.volume < np.finfo(float).max
+    assert np.all(np.isfinite(chemlib.distance_array(XYZ * box[0], XYZ[:4] * box[0], box=box)))
 
 
 @pytest.mark.parametrize("name", ["rdf", "wrap"])
@@ -260,6 +295,16 @@ RDF_CASES = [
     ({"range": (1.0,)}, ValueError, r"range must be a \(low, high\) pair"),
     ({"range": 4.0}, TypeError, r"range must be a \(low, high\) pair"),
     ({"box": TRICLINIC, "range": (0.0, 4.5)}, ValueError, r"range\[1\]=4.5 exceeds half"),
+    # Shell volumes beyond float64, and bins too narrow for the kernel to find
+    # one (its bins per Angstrom were infinite): found by the fuzz harness.
+    ({"range": (0.0, 1e300)}, ValueError, r"range\[1\] must be <= 1e\+100"),
+    ({"range": (0.0, 5e-324)}, ValueError, "bins narrower than 1e-100"),
+    ({"range": (0.0, 1e-100), "nbins": 2}, ValueError, "bins narrower than 1e-100"),
+    (
+        {"box": [1e90, 1e90, 1e90, 90, 90, 90], "range": (0.0, 1e-99), "nbins": 1},
+        ValueError,
+        "outside float64's range",
+    ),
 ]
 
 
@@ -267,3 +312,80 @@ RDF_CASES = [
 def test_bad_rdf_arguments(overrides, error, message):
     with pytest.raises(error, match=message):
         call("rdf", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("principal_axes", {"masses": np.full(10, 5e-324)}),
+        ("center_of_mass", {"masses": np.full(10, 5e-324)}),
+        ("radius_of_gyration", {"masses": np.full(10, 1e308)}),
+        ("rmsd", {"a": XYZ * 1e300, "b": XYZ[::-1] * 1e300, "superposition": True}),
+        ("rotation_matrix", {"a": XYZ * 1e300, "b": XYZ[::-1] * 1e300}),
+        ("rmsd_trajectory", {"frames": np.stack([XYZ * 1e300]), "weights": np.full(10, 5e-324)}),
+        ("principal_axes", {"coords": XYZ * 1e300}),
+    ],
+)
+def test_extreme_magnitudes_give_finite_results(name, overrides):
+    # These raised RuntimeError (LAPACK dsyev failed) or returned inf/NaN
+    # (issue 14): the wrappers now rescale exactly (see test_magnitudes.py).
+    result = call(name, **overrides)
+    values = result[0] if isinstance(result, tuple) else result
+    assert np.all(np.isfinite(values))
+
+
+def test_inertia_tensor_of_subnormal_masses_names_them():
+    with pytest.raises(ValueError, match="masses and coords give an inertia tensor"):
+        chemlib.inertia_tensor(XYZ, np.full(10, 5e-324))
+
+
+# With a box, calc_bonds/angles/dihedrals fold such coordinates into finite,
+# meaningless images (beyond 2**51 box lengths float64 holds no minimum image,
+# as minimum_image.f90 documents); rdf needs a box.
+OVERFLOW_CASES = [
+    (name, box)
+    for name in sorted(VALID)
+    if name in BOX_TAKERS and name != "wrap"
+    for box in (None, VALID[name][1]["box"])
+    if not (box is not None and name.startswith("calc_")) and not (box is None and name == "rdf")
+]
+
+
+@pytest.mark.parametrize(("name", "box"), OVERFLOW_CASES)
+def test_coordinates_whose_squares_overflow_are_named(name, box, rng):
+    # Distances of 1e300 and -1e300 came back inf (or pairs went missing);
+    # calc_angles gave NaN (issue 14). Every coordinate argument is tried, the
+    # others holding atoms in general position (no degenerate angle).
+    arguments = COORDINATE_ARGUMENTS[name]
+    shapes = {argument: VALID[name][1][argument].shape for argument in arguments}
+    for argument in arguments:
+        values = {other: rng.normal(size=shape) for other, shape in shapes.items()}
+        values[argument] = values[argument] * 1e300
+        if name == "calc_dihedrals" and argument in ("coords1", "coords4"):
+            # An end atom only sets a bond's direction: the kernel's answer is
+            # correct there, and equals that of the atom moved in to ~10 A.
+            inner = "coords2" if argument == "coords1" else "coords3"
+            near = {**values, argument: values[inner] + values[argument] / 1e299}
+            np.testing.assert_allclose(
+                call(name, **values, box=box), call(name, **near, box=box), rtol=0, atol=1e-12
+            )
+            continue
+        with pytest.raises(ValueError, match=r"coordinate of magnitude \d(\.\d+)?e\+300") as raised:
+            call(name, **values, box=box)
+        assert argument in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["distance_array", "calc_bonds", "capped_distance"])
+def test_coordinates_at_the_bound_give_finite_distances(name):
+    edge = np.array([[2.0**510, -(2.0**510), 2.0**510], [-(2.0**510), 2.0**510, -(2.0**510)]])
+    other = -edge
+    if name == "capped_distance":
+        pairs, distances = chemlib.capped_distance(edge, other, max_cutoff=1e308)
+        assert len(pairs) == 4
+    else:
+        arguments = (
+            ("reference", "configuration") if name == "distance_array" else ("coords1", "coords2")
+        )
+        distances = call(name, **dict(zip(arguments, (edge, other), strict=True)), box=None)
+    assert np.all(np.isfinite(distances))
+    assert np.max(distances) == pytest.approx(2.0**511 * np.sqrt(3), rel=1e-15)
