@@ -42,7 +42,7 @@ MPI_WHEELS = {*MPI_IMPLEMENTATIONS, "mpi4py"}
 
 
 def mutex_spec(implementation: str) -> str:
-    """The dependency that ties an implementation to its build of the mutex."""
+    """Return the dependency that ties an implementation to its build of the mutex."""
     return f"{MUTEX} {'.'.join(MUTEX_VERSION.split('.')[:2])}.* {implementation}"
 
 
@@ -54,7 +54,7 @@ def run_export(implementation: str, version: str) -> str:
 
 
 def mutex_shims() -> list[Shim]:
-    """The ``mpi`` metapackage, one empty build per implementation.
+    """Declare the ``mpi`` metapackage, one empty build per implementation.
 
     Its build strings are the implementation names, not ``external_...``: the
     dependants' ``mpi 1.0.* mpich`` match them exactly, and conda-forge's own
@@ -148,7 +148,7 @@ def mpi_shims(
     pip_dir: Path,
     scratch: Path,
 ) -> list[Shim]:
-    """The mutex, both implementations and mpi4py per implementation and python."""
+    """Declare the mutex, both implementations and mpi4py per implementation and python."""
     shims = mutex_shims()
     for wheel in lock.wheels:
         if wheel.filename not in wheels or wheel.name not in MPI_WHEELS:
@@ -157,11 +157,9 @@ def mpi_shims(
             shims.append(implementation_shim(wheel, wheels[wheel.filename], scratch))
             continue
         python = next(i.python for i in interpreters if i.cp_tag == wheel.python_tag)
+        key = python_keys[wheel.python_tag]
         shims += [
-            mpi4py_shim(
-                wheel, wheels[wheel.filename], implementation, python,
-                python_keys[wheel.python_tag], pip_dir,
-            )  # fmt: skip
+            mpi4py_shim(wheel, wheels[wheel.filename], implementation, python, key, pip_dir)
             for implementation in MPI_IMPLEMENTATIONS
         ]
     found = {s.name for s in shims}
