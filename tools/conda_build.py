@@ -44,7 +44,7 @@ from rattler.index import index_fs
 from condajob.build import build_command, render_command, run_build_command
 from condajob.channels import select_channels
 from condajob.microarch import detected_cpu, expected_build
-from condajob.mpi_envs import MpiOutcome, check_mpi_envs, mpi_table
+from condajob.mpi_envs import MpiOutcome, check_mpi_envs, mpi_table, write_mpi_summary
 from condajob.report import table, write_summary
 from condajob.testenvs import ENV_KINDS, EnvOutcome, archspec_override, check_in_env
 from hostchannel.lock import project_requirements
@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_mpi_envs and chosen is not None:
             print(f"[{chosen.name}] HPC through the solver: MPICH, Open MPI, both", flush=True)
             mpi = check_mpi_envs(chosen.package, env_channels, CACHE / "conda-envs", logs)
+            write_mpi_summary(output / "mpi-summary.json", mpi)
 
     write_summary(output / "summary.json", builds, tests)
     print()

@@ -16,8 +16,9 @@ compiled code never calls MPI, the MPI engine is mpi4py in Python.
 
 from __future__ import annotations
 
+import json
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rattler_build import Package
@@ -174,3 +175,8 @@ def mpi_table(outcomes: list[MpiOutcome]) -> str:
             ]
         )
     return aligned(rows)
+
+
+def write_mpi_summary(path: Path, outcomes: list[MpiOutcome]) -> None:
+    """Machine-readable record of the MPI environments (output/mpi-summary.json)."""
+    path.write_text(json.dumps([asdict(o) | {"ok": o.ok} for o in outcomes], indent=1) + "\n")
