@@ -19,12 +19,18 @@ The main job behind ``bash tools/build-conda.sh``:
    kernel tests, the linkage report and ``show_config()``. Each lower level is
    installed once more, with ``__archspec`` overridden to that level, and must
    load there (its kernel tests ran with the recipe's);
-4. print a table: build, build time, package size, tests passed.
+4. HPC through the solver (condajob/mpi_envs.py), for the last variant: fresh
+   environments from ``chemlib-kernels mpi4py mpich h5py`` and with ``openmpi``
+   instead, where ``chemlib rmsd``/``rdf`` under ``mpiexec -n 2``/``-n 3`` must
+   write what the serial engine writes; ``mpich`` with ``openmpi`` must not solve;
+5. print a table: build, build time, package size, tests passed; then one row
+   per MPI environment and the solver's message for the mixed request.
 
 Command line::
 
     python tools/conda_build.py [--variants py311,py312] [--channel auto|host|conda-forge]
                                 [--output DIR] [--no-recipe-tests] [--no-env-tests]
+                                [--no-mpi-envs]
                                 [--pytest-args "-m 'not slow'"]
 
 ``--variants`` builds only some of the rendered variants (the command line stays
