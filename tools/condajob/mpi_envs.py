@@ -24,6 +24,7 @@ from pathlib import Path
 from rattler_build import Package
 
 from hostchannel.lock import MPI_IMPLEMENTATIONS
+from hostchannel.mpi import MUTEX
 
 from .envs import create_env, run_in_env
 from .report import aligned
@@ -95,7 +96,9 @@ def _check_implementation(outcome: MpiOutcome, prefix: Path, log: Path) -> None:
 
     step([python, "-c", WRITE_H5MD, trajectory], "writing the H5MD file")
     version = step([*mpiexec, "-n", "2", python, "-c", LIBRARY_VERSION], "mpi4py under mpiexec")
-    outcome.library = version.splitlines()[0].strip() if version.strip() else None
+    # "MPICH Version:      5.0.2", "Open MPI v5.0.11, package: ...": the name and version
+    first = version.strip().splitlines()[0] if version.strip() else ""
+    outcome.library = " ".join(first.split(",")[0].split()) or None
     for analysis, arguments in ANALYSES:
         serial = str(work / f"{analysis}-serial.npy")
         step([chemlib, analysis, trajectory, *arguments, "--out", serial], f"chemlib {analysis}")
@@ -154,7 +157,7 @@ def mpi_table(outcomes: list[MpiOutcome]) -> str:
     rows = [header]
     for outcome in outcomes:
         if outcome.installed:
-            solver = f"installed {_package(outcome.installed, 'mpi')} mutex"
+            solver = f"installed mpi {_package(outcome.installed, MUTEX)}"
         else:
             solver = "refused" + ("" if not outcome.expect_solve else " FAILED")
         if not outcome.expect_solve:
