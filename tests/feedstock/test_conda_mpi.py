@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from condajob.mpi_envs import ANALYSES, RANKS
+from condajob.mpi_envs import ANALYSES, RANKS, TEST_SPECS
 from hostchannel.lock import MPI_IMPLEMENTATIONS
 
 pytestmark = pytest.mark.conda
@@ -33,7 +33,8 @@ def mpi_summary(cycle) -> dict[str, dict]:
 def test_each_mpi_environment_runs_chemlib_as_serial(mpi_summary, implementation) -> None:
     env = mpi_summary[implementation]
     assert env["ok"], env["error"]
-    assert env["specs"][1:] == ["mpi4py", implementation, "h5py"]
+    assert env["specs"][1:] == ["mpi4py", implementation, "h5py", *TEST_SPECS]
+    assert env["tests_passed"] >= 5
     installed = {line.split()[0]: line.split()[1:] for line in env["installed"]}
     assert installed["mpi"][1] == implementation
     assert installed["mpi4py"][1].endswith(f"_{implementation}_0")

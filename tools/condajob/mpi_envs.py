@@ -28,6 +28,7 @@ from hostchannel.mpi import MUTEX
 
 from .envs import create_env, run_in_env
 from .report import aligned
+from .testenvs import pytest_counts
 
 # Open MPI 5 refuses root and, on 2 cores, more ranks than cores unless told
 # (MPICH ignores these); one OpenMP/BLAS thread per rank.
@@ -50,9 +51,15 @@ SAME_BYTES = (
     "sys.exit(0 if a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()"
     " else f'{sys.argv[2]} differs from {sys.argv[1]}')"
 )
-LIBRARY_VERSION = "from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0])"
+LIBRARY_VERSION = (
+    "from mpi4py import MPI\n"
+    "if MPI.COMM_WORLD.rank == 0: print(MPI.Get_library_version().splitlines()[0])"
+)
 # (analysis, extra arguments) of the chemlib commands compared with serial
 ANALYSES = (("rmsd", ("--reference-frame", "3")), ("rdf", ("--nbins", "40")))
+MPI_TESTS = "tests/trajectory/test_trajectory_mpi.py"
+# What the environments get beyond the user's request: the MPI tests' runner.
+TEST_SPECS = ("pytest",)
 
 
 @dataclass
@@ -65,6 +72,7 @@ class MpiOutcome:
     installed: list[str] = field(default_factory=list)
     library: str | None = None  # MPI_Get_library_version's first line, on rank 0
     checks: int = 0  # chemlib runs under mpiexec that matched serial
+    tests_passed: int = 0  # of MPI_TESTS, in this environment
     message: str | None = None  # the solver's refusal, for the mixed request
     error: str | None = None
 
@@ -108,6 +116,11 @@ def _check_implementation(outcome: MpiOutcome, prefix: Path, log: Path) -> None:
             step([*mpiexec, "-n", str(ranks), *command], f"mpiexec -n {ranks} chemlib {analysis}")
             step([python, "-c", SAME_BYTES, serial, out], f"chemlib {analysis} on {ranks} ranks")
             outcome.checks += 1
+    # the project's MPI tests, run by this environment's python: its own MPI only
+    done = run_in_env(prefix, [python, "-m", "pytest", MPI_TESTS, "-p", "no:cacheprovider"], log)
+    outcome.tests_passed, failed = pytest_counts(done.stdout)
+    if done.returncode or not outcome.tests_passed:
+        raise RuntimeError(f"{MPI_TESTS}: {failed} failed, exit {done.returncode}")
 
 
 def check_mpi_envs(package: Path, channels: list[str], work: Path, logs: Path) -> list[MpiOutcome]:
@@ -118,7 +131,11 @@ def check_mpi_envs(package: Path, channels: list[str], work: Path, logs: Path) -
     built = Package.from_file(package)
     chemlib = f"{built.name}[version='=={built.version}', build='{built.build_string}']"
     requests = [
-        MpiOutcome(implementation, [chemlib, "mpi4py", implementation, "h5py"], expect_solve=True)
+        MpiOutcome(
+            implementation,
+            [chemlib, "mpi4py", implementation, "h5py", *TEST_SPECS],
+            expect_solve=True,
+        )
         for implementation in MPI_IMPLEMENTATIONS
     ]
     requests.append(
@@ -163,8 +180,10 @@ def mpi_table(outcomes: list[MpiOutcome]) -> str:
         if not outcome.expect_solve:
             runs = "refused as expected" if outcome.ok else f"FAILED: {outcome.error}"
         elif outcome.ok:
+            ranks = "/".join(map(str, RANKS))
             runs = (
-                f"{outcome.checks} runs = serial (rmsd, rdf on {'/'.join(map(str, RANKS))} ranks)"
+                f"{outcome.checks} runs = serial (rmsd, rdf on {ranks} ranks); "
+                f"{MPI_TESTS.rsplit('/', 1)[-1]}: {outcome.tests_passed} passed"
             )
         else:
             runs = f"FAILED: {outcome.error}"
