@@ -129,7 +129,8 @@ def check_mpi_envs(package: Path, channels: list[str], work: Path, logs: Path) -
     Never raises for a failing environment: each outcome carries its error.
     """
     built = Package.from_file(package)
-    chemlib = f"{built.name}[version='=={built.version}', build='{built.build_string}']"
+    # conda's name==version=build: this very build, and a readable command line
+    chemlib = f"{built.name}=={built.version}={built.build_string}"
     requests = [
         MpiOutcome(
             implementation,
