@@ -21,6 +21,7 @@ import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rattler.exceptions import SolverError
 from rattler_build import Package
 
 from hostchannel.lock import MPI_IMPLEMENTATIONS
@@ -129,8 +130,7 @@ def check_mpi_envs(package: Path, channels: list[str], work: Path, logs: Path) -
     Never raises for a failing environment: each outcome carries its error.
     """
     built = Package.from_file(package)
-    # conda's name==version=build: this very build, and a readable command line
-    chemlib = f"{built.name}=={built.version}={built.build_string}"
+    chemlib = f"{built.name} =={built.version} {built.build_string}"  # this very build
     requests = [
         MpiOutcome(
             implementation,
@@ -150,12 +150,14 @@ def check_mpi_envs(package: Path, channels: list[str], work: Path, logs: Path) -
         log.write_text(f"$ conda create -p {prefix} {shlex.join(outcome.specs)}\n")
         try:
             outcome.installed = create_env(prefix, channels, outcome.specs, work / "rattler")
-        except Exception as exc:  # the solver's refusal, or an install error
+        except Exception as exc:  # the solver's refusal, or a bad spec, or an install error
             outcome.message = str(exc).strip()
             with log.open("a") as handle:
-                handle.write(f"the solver refused:\n{outcome.message}\n")
-            if outcome.expect_solve:
-                outcome.error = f"solve: {outcome.message.splitlines()[0]}"
+                handle.write(f"{type(exc).__name__}:\n{outcome.message}\n")
+            if outcome.expect_solve or not isinstance(exc, SolverError):
+                outcome.error = f"{type(exc).__name__}: {outcome.message.splitlines()[0]}"
+            elif f"{MUTEX} " not in outcome.message:
+                outcome.error = f"refused, but not for the {MUTEX} mutex: {outcome.message}"
             continue
         with log.open("a") as handle:
             handle.write("installed:\n  " + "\n  ".join(outcome.installed) + "\n\n")
@@ -177,7 +179,7 @@ def mpi_table(outcomes: list[MpiOutcome]) -> str:
         if outcome.installed:
             solver = f"installed mpi {_package(outcome.installed, MUTEX)}"
         else:
-            solver = "refused" + ("" if not outcome.expect_solve else " FAILED")
+            solver = "refused" if outcome.ok else "FAILED"
         if not outcome.expect_solve:
             runs = "refused as expected" if outcome.ok else f"FAILED: {outcome.error}"
         elif outcome.ok:
