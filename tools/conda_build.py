@@ -19,12 +19,18 @@ The main job behind ``bash tools/build-conda.sh``:
    kernel tests, the linkage report and ``show_config()``. Each lower level is
    installed once more, with ``__archspec`` overridden to that level, and must
    load there (its kernel tests ran with the recipe's);
-4. print a table: build, build time, package size, tests passed.
+4. HPC through the solver (condajob/mpi_envs.py), for the last variant: fresh
+   environments from ``chemlib-kernels mpi4py mpich h5py`` and with ``openmpi``
+   instead, where ``chemlib rmsd``/``rdf`` under ``mpiexec -n 2``/``-n 3`` must
+   write what the serial engine writes; ``mpich`` with ``openmpi`` must not solve;
+5. print a table: build, build time, package size, tests passed; then one row
+   per MPI environment and the solver's message for the mixed request.
 
 Command line::
 
     python tools/conda_build.py [--variants py311,py312] [--channel auto|host|conda-forge]
                                 [--output DIR] [--no-recipe-tests] [--no-env-tests]
+                                [--no-mpi-envs]
                                 [--pytest-args "-m 'not slow'"]
 
 ``--variants`` builds only some of the rendered variants (the command line stays
@@ -44,6 +50,7 @@ from rattler.index import index_fs
 from condajob.build import build_command, render_command, run_build_command
 from condajob.channels import select_channels
 from condajob.microarch import detected_cpu, expected_build
+from condajob.mpi_envs import MpiOutcome, check_mpi_envs, mpi_table, write_mpi_summary
 from condajob.report import table, write_summary
 from condajob.testenvs import ENV_KINDS, EnvOutcome, archspec_override, check_in_env
 from hostchannel.lock import project_requirements
@@ -80,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-env-tests", action="store_true", help="skip the fresh-environment tests"
     )
     parser.add_argument(
+        "--no-mpi-envs", action="store_true", help="skip the MPICH/Open MPI environments"
+    )
+    parser.add_argument(
         "--pytest-args", default="", help="extra pytest arguments for the kernel tests"
     )
     args = parser.parse_args(argv)
@@ -100,10 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"output channel: {output.as_uri()}")
 
     tests: dict[str, list[EnvOutcome]] = {}
+    mpi: list[MpiOutcome] = []
     if not args.no_env_tests:
         floor = project_requirements()[1]
         env_channels = [output.as_uri(), *channels.urls]
         cpu = detected_cpu()
+        chosen = None
         for variant in buildable:
             built = [b for b in builds if b.variant == variant and b.package is not None]
             if not built:
@@ -128,13 +140,25 @@ def main(argv: list[str] | None = None) -> int:
                     f"{outcome.passed} passed, BLAS from {outcome.blas}: {status}",
                     flush=True,
                 )
+        if not args.no_mpi_envs and chosen is not None:
+            print(f"[{chosen.name}] HPC through the solver: MPICH, Open MPI, both", flush=True)
+            mpi = check_mpi_envs(chosen.package, env_channels, CACHE / "conda-envs", logs)
+            write_mpi_summary(output / "mpi-summary.json", mpi)
 
     write_summary(output / "summary.json", builds, tests)
     print()
     print(table(builds, tests))
-    failed = [b.name for b in builds if b.error] + [
-        name for name, outcomes in tests.items() if not all(o.ok for o in outcomes)
-    ]
+    if mpi:
+        print()
+        print(mpi_table(mpi))
+        refused = [o for o in mpi if not o.expect_solve and o.message]
+        for outcome in refused:
+            print(f"\nthe solver's answer to {shlex.join(outcome.specs)}:\n{outcome.message}")
+    failed = (
+        [b.name for b in builds if b.error]
+        + [name for name, outcomes in tests.items() if not all(o.ok for o in outcomes)]
+        + [f"MPI environment {o.label}" for o in mpi if not o.ok]
+    )
     if failed:
         print(f"\nFAILED: {', '.join(sorted(set(failed)))} (logs in {logs})")
         return 1

@@ -45,8 +45,13 @@ def test_every_package_is_an_external_shim_saying_what_it_wraps(host_channel) ->
             for p in records
         ]
 
+    # conda-forge's empty mutex packages (``mpi``) keep their upstream build
+    # strings, which dependants name exactly; test_host_channel_mpi.py checks them
+    mutexes = {o.package.name for o in host_channel.outcomes if o.shim.mutex}
+    assert len(mutexes) == 2
     for path, about in zip(records, asyncio.run(abouts()), strict=True):
-        assert records[path]["build"].startswith("external_"), path
+        if path.split("/")[1] not in mutexes:
+            assert records[path]["build"].startswith("external_"), path
         assert about.summary, path
         assert about.license, path
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import chemlib
 from chemlib.trajectory.sources import H5MDFrames
@@ -21,7 +22,14 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 
 
 def mpi_python(implementation: str) -> Path:
-    """The python of a venv with that MPI (tools/mpi_venvs.py, cached)."""
+    """The python of a venv with that MPI (tools/mpi_venvs.py, cached); in a conda
+    environment (the main job's MPI step), this python where the solver installed that
+    MPI, else a skip: one environment never holds two MPIs (the ``mpi`` mutex)."""
+    conda_meta = Path(sys.prefix) / "conda-meta"
+    if conda_meta.is_dir():
+        if not any(conda_meta.glob(f"{implementation}-[0-9]*.json")):
+            pytest.skip(f"this conda environment's MPI is not {implementation}")
+        return Path(sys.executable)
     import mpi_venvs
 
     return mpi_venvs.ensure(implementation)

@@ -58,7 +58,12 @@ def table(builds: list[BuildOutcome], tests: dict[str, list[EnvOutcome]]) -> str
                 *(_cell(by_column.get(column)) for column in columns),
             ]
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return aligned(rows)
+
+
+def aligned(rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell, a rule under the first row (the header)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         for row in rows

@@ -78,7 +78,8 @@ class EnvOutcome:
         return self.error is None
 
 
-def _pytest_counts(output: str) -> tuple[int, int]:
+def pytest_counts(output: str) -> tuple[int, int]:
+    """Return the passed and failed (errors included) counts of a pytest summary."""
     counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (passed|failed|error)", output)}
     return counts.get("passed", 0), counts.get("failed", 0) + counts.get("error", 0)
 
@@ -133,7 +134,7 @@ def check_in_env(
     if env.kernel_suite:
         pytest = [python, "-m", "pytest", KERNEL_TESTS, "-p", "no:cacheprovider", *pytest_args]
         tests = run_in_env(prefix, pytest, log)
-        outcome.passed, outcome.failed = _pytest_counts(tests.stdout)
+        outcome.passed, outcome.failed = pytest_counts(tests.stdout)
     run_in_env(prefix, [python, "-c", "import chemlib; chemlib.show_config()"], log)
     linkage = run_in_env(
         prefix, [python, str(LINKAGE_REPORT), "--prefix", str(prefix), "--json"], log

@@ -11,6 +11,7 @@ from packaging.version import Version
 from .interpreters import python_shims
 from .lock import Lock, fetch
 from .microarch import microarch_shims
+from .mpi import MPI_WHEELS, mpi_shims
 from .pythons import Interpreter
 from .spec import Shim
 from .system import Toolchain, system_shims
@@ -54,12 +55,13 @@ def build_catalog(lock: Lock, interpreters: list[Interpreter], cache: Path) -> C
     wheels = fetch(lock, interpreters, cache / "wheels")
     pip_dir = _unpack_pip(lock, wheels, cache)
     for wheel in lock.wheels:
-        if wheel.filename in wheels:
+        if wheel.filename in wheels and wheel.name not in MPI_WHEELS:
             shims.append(
                 wheel_shim(
                     wheel, wheels[wheel.filename], interpreters, python_keys, pip_dir, scratch
                 )
             )
+    shims += mpi_shims(lock, wheels, interpreters, python_keys, pip_dir, scratch)
     _check(shims)
     return Catalog(toolchain, tuple(interpreters), tuple(shims))
 

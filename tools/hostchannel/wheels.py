@@ -15,6 +15,7 @@ from email.message import Message
 from email.parser import Parser
 from pathlib import Path
 
+from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -81,6 +82,11 @@ def _console_scripts(text: str) -> tuple[str, ...]:
 def _spdx(meta: Message, filename: str) -> str:
     if expression := meta.get("License-Expression"):
         return expression.strip()
+    # Some wheels (tqdm, mpich) put an SPDX expression in the older License field.
+    try:
+        return canonicalize_license_expression((meta.get("License") or "").strip())
+    except InvalidLicenseExpression:
+        pass
     for classifier in meta.get_all("Classifier") or ():
         if classifier in CLASSIFIER_SPDX:
             return CLASSIFIER_SPDX[classifier]
@@ -153,7 +159,8 @@ def numpy_run_exports(wheel: Wheel, path: Path) -> tuple[str, ...]:
     return (f"numpy >={major}.{minor},<3",)
 
 
-def _pip_install(filename: str, pip_dir: Path) -> tuple[str, ...]:
+def pip_install_script(filename: str, pip_dir: Path) -> tuple[str, ...]:
+    """Build script lines that pip-install one staged wheel into $PREFIX, nothing else."""
     # pip from the locked pip wheel (unpacked once), ignoring this machine's pip
     # configuration: the shim installs exactly this file, nothing else.
     return (
@@ -200,7 +207,7 @@ def wheel_shim(
             build=f"{BUILD_PREFIX}pyh_0",
             noarch="python",
             files={wheel.filename: path},
-            script=_pip_install(wheel.filename, pip_dir),
+            script=pip_install_script(wheel.filename, pip_dir),
             host=("python",),
             depends=(
                 _python_floor(info),
@@ -214,7 +221,7 @@ def wheel_shim(
         **common,
         build=f"{BUILD_PREFIX}py{tag.removeprefix('cp')}_0",
         files={wheel.filename: path},
-        script=_pip_install(wheel.filename, pip_dir),
+        script=pip_install_script(wheel.filename, pip_dir),
         host=(f"python {python}.*",),
         depends=(f"python {python}.*", *conda_depends(info, [python])),
         run_exports={"weak": numpy_run_exports(wheel, path)} if name == "numpy" else {},
