@@ -87,6 +87,8 @@ def as_cell(box: ArrayLike | None, name: str = "box") -> Cell:
 def _cell_from_box(box: tuple[float, ...], name: str) -> Cell:
     # Cached: trajectories reuse a handful of boxes, and building the cell
     # costs more than a small kernel call.
+    # Safe in free-threaded Python: lru_cache locks its own table, and the
+    # cached Cell is immutable (two threads may at worst both build it once).
     lx, ly, lz, alpha, beta, gamma = box
     if min(lx, ly, lz) <= 0:
         raise ValueError(f"{name} lengths must be > 0, got {[lx, ly, lz]}")

@@ -6,6 +6,10 @@
 ! Dummy arguments use literal kinds (real(8), integer(8)) because f2py reads
 ! kinds textually. Coordinates arrive as (3, n): the transpose of NumPy's
 ! C-ordered (n, 3), so f2py makes no copy; `result` arrives transposed too.
+!
+! Safe without the GIL (free-threaded Python): no saved or module state; the
+! cell and the frame buffers are locals of each call (-frecursive: on the stack
+! or allocated per call).
 
 subroutine distance_array(reference, configuration, h, hinv, n, m, result)
     use chemlib_minimum_image, only: dp, periodic_cell, make_cell, to_kernel_frame, point_distances, &

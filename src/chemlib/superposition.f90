@@ -40,6 +40,10 @@ module chemlib_superposition
         module procedure to_columns_double, to_columns_single
     end interface to_columns
 
+    ! Safe without the GIL: the module keeps no variables (parameters only).
+    ! Each kernel call prepares its own reference_structure, a local that its
+    ! OpenMP threads only read; per-thread columns are allocated inside the
+    ! parallel region and freed with it. Nothing is reused between calls.
     ! What every frame is compared with: the reference centred once, with the
     ! sums over it that each frame's pass would otherwise recompute.
     type :: reference_structure
