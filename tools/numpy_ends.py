@@ -106,11 +106,12 @@ def check_end(
     work: Path,
     requirements: tuple[str, ...] = TEST_REQUIREMENTS,
     pytest_args: tuple[str, ...] = (),
+    wheel_args: tuple[str, ...] = (),
 ) -> EndResult:
     """Build a wheel for `python`, install it beside the chosen NumPy, run the kernel tests.
 
     ``requirements`` is what the suite needs beside chemlib and NumPy;
-    ``pytest_args`` go to the kernel suite's pytest.
+    ``pytest_args`` go to the kernel suite's pytest, ``wheel_args`` to ``pip wheel``.
     """
     version = subprocess.run(
         [str(python), "-c", LABEL_SCRIPT],
@@ -136,6 +137,7 @@ def check_end(
                 "wheel",
                 "--quiet",
                 "--no-deps",
+                *wheel_args,
                 "-w",
                 str(wheels),
                 str(REPO_ROOT),
