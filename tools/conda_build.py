@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{outcome.passed} passed, BLAS from {outcome.blas}: {status}",
                     flush=True,
                 )
+                if outcome.gil:
+                    print(f"[{build.name}]   {outcome.gil}", flush=True)
 
     write_summary(output / "summary.json", builds, tests)
     print()

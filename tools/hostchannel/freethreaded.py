@@ -91,6 +91,11 @@ def source_tarball(cache: Path = CACHE, lock: dict[str, str] | None = None) -> P
     return tarball
 
 
+def freethreaded_label() -> str:
+    """Return how the wheel lock and the matrix name the free-threaded Python: ``3.13t``."""
+    return ".".join(read_lock()["version"].split(".")[:2]) + "t"
+
+
 def interpreter(prefix: Path, version: str) -> Interpreter:
     """Describe the free-threaded interpreter installed under ``prefix``."""
     short = ".".join(version.split(".")[:2])

@@ -27,11 +27,16 @@ def python_abi_spec(interpreter: Interpreter) -> str:
 
 
 def python_shims(interpreter: Interpreter) -> list[Shim]:
-    """Python X.Y.Z (venv-style) and python_abi X.Y for one interpreter."""
-    short = interpreter.python
+    """Python X.Y.Z (venv-style) and python_abi X.Y for one interpreter.
+
+    A free-threaded interpreter's python (``*_cp313t``) installs into
+    ``lib/python3.13t/site-packages``, is only taken when asked for, and comes
+    with python-feedstock's ``python-freethreading`` marker package.
+    """
+    short = interpreter.label
     abi = Shim(
         name="python_abi",
-        version=short,
+        version=interpreter.python,
         build=f"{BUILD_PREFIX}{interpreter.cp_tag}",
         summary=f"Marks the CPython {short} ABI ({interpreter.cp_tag}), like conda-forge's",
         license="BSD-3-Clause",
@@ -56,5 +61,25 @@ def python_shims(interpreter: Interpreter) -> list[Shim]:
         },
         depends=(python_abi_spec(interpreter),),
         run_exports={"weak": (python_abi_spec(interpreter),)},
+        site_packages_path=(
+            f"lib/python{short}/site-packages" if interpreter.freethreading else None
+        ),
+        down_prioritize=interpreter.freethreading,
     )
-    return [abi, python]
+    if not interpreter.freethreading:
+        return [abi, python]
+    marker = Shim(
+        name="python-freethreading",
+        version=interpreter.version,
+        build=f"{BUILD_PREFIX}{interpreter.cp_tag}",
+        summary="Selects the free-threaded CPython (no GIL), like python-feedstock's",
+        license="Python-2.0",
+        homepage="https://github.com/conda-forge/python-feedstock",
+        noarch="generic",
+        script=("true",),
+        depends=(
+            f"python =={interpreter.version} *_{interpreter.cp_tag}",
+            f"python_abi * *_{interpreter.cp_tag}",
+        ),
+    )
+    return [abi, python, marker]

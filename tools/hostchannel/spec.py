@@ -70,6 +70,13 @@ class Shim:
     # python binary makes it load Debian's libpython instead of pyenv's, and
     # auditwheel's $ORIGIN RPATHs in numpy/scipy must survive untouched.
     binary_relocation: bool = False
+    # A python whose site-packages is not lib/pythonX.Y/site-packages (3.13t:
+    # lib/python3.13t/site-packages), recorded as python_site_packages_path
+    # (CEP-17) so noarch packages install there, as python-feedstock does.
+    site_packages_path: str | None = None
+    # Solvers take this package only when asked for it (conda-forge's
+    # free-threaded python carries track_features for the same reason).
+    down_prioritize: bool = False
 
     def __post_init__(self) -> None:
         """Reject build strings that could pass for conda-forge builds."""
@@ -106,6 +113,10 @@ class Shim:
         }
         if self.noarch:
             build["noarch"] = self.noarch
+        if self.site_packages_path:
+            build["python"] = {"site_packages_path": self.site_packages_path}
+        if self.down_prioritize:
+            build["variant"] = {"down_prioritize_variant": 1}
         if self.entry_points:
             build["python"] = {"entry_points": list(self.entry_points)}
         elif self.host and not self.noarch:
