@@ -56,10 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         interpreter.executable,
         available_versions(interpreter.executable)[::-1],
         args.work,
-        requirements=free_threaded_requirements(),
+        # Wheels only: the newest SciPy (or NumPy) release may lack a cp313t
+        # wheel, and pip would compile it from the sdist (20+ minutes here).
+        requirements=("--only-binary=:all:", *free_threaded_requirements()),
         pytest_args=("--junitxml", str(junit), "-rs"),
-        # The build requirement numpy>=2.0 would otherwise take the newest NumPy,
-        # whose release may have no cp313t wheel, and compile it (~20 min here).
+        # Likewise for the build requirement numpy>=2.0 in build isolation.
         wheel_args=("--only-binary", "numpy"),
     )
     outcome = "passed" if result.passed else "FAILED"

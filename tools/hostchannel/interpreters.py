@@ -43,17 +43,25 @@ def python_shims(interpreter: Interpreter) -> list[Shim]:
         homepage="https://github.com/conda-forge/python_abi-feedstock",
         script=("true",),
     )
+    origin = "Free-threaded CPython" if interpreter.freethreading else "pyenv's CPython"
     python = Shim(
         name="python",
         version=interpreter.version,
         build=BUILD_PREFIX + _build_tail(interpreter).lstrip("_"),
-        summary=f"pyenv's CPython {interpreter.version} ({interpreter.home.parent}), venv-style",
+        summary=f"{origin} {interpreter.version} ({interpreter.home.parent}), venv-style",
         license="Python-2.0",
         homepage="https://www.python.org",
         files={
             f"bin/python{short}": interpreter.executable,
             "bin/python3": Symlink(f"python{short}"),
             "bin/python": Symlink(f"python{short}"),
+            # Entry points of noarch packages call bin/pythonX.Y, in a free-threaded
+            # env too (CPython's own install has bin/python3.13 beside python3.13t).
+            **(
+                {f"bin/python{interpreter.python}": Symlink(f"python{short}")}
+                if interpreter.freethreading
+                else {}
+            ),
             "pyvenv.cfg": Content(
                 f"home = {interpreter.home}\ninclude-system-site-packages = false\n"
                 f"version = {interpreter.version}\n"
