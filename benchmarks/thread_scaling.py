@@ -40,6 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = HERE / "results" / "thread-scaling" / "thread_scaling.json"
 SIZES = {"small": (2000, 200), "large": (160, 8000)}  # name: (frames, atoms)
+QUICK_SIZES = {"small": (40, 50), "large": (8, 400)}  # --quick: a smoke run
 BOX = [40.0, 40.0, 40.0, 90.0, 90.0, 90.0]
 
 
@@ -69,9 +70,9 @@ def _analyse(frames, first: int, last: int, out: list) -> None:
         )
 
 
-def worker(mode: str, threads: int, size: str, repeats: int) -> dict:
-    """Time one configuration in this process; return the best time and a result digest."""
-    frames = _frames(*SIZES[size])
+def worker(mode: str, threads: int, frames: int, atoms: int, repeats: int) -> dict:
+    """Time one configuration in this process; return the best time and the results."""
+    frames = _frames(frames, atoms)
     count = len(frames)
     best = float("inf")
     results: list = [None] * count
@@ -105,20 +106,24 @@ def _label(python: str) -> str:
     ).stdout.strip()
 
 
-def measure(pythons: list[str], counts: list[int], repeats: int) -> list[dict]:
+def measure(
+    pythons: list[str], counts: list[int], repeats: int, sizes: dict[str, tuple[int, int]]
+) -> list[dict]:
     """Run every configuration in its own process; return one row per configuration."""
     rows = []
-    for size in SIZES:
+    for size, (frames, atoms) in sizes.items():
         for python in pythons:
             label = _label(python)
             configs = [("threads", t) for t in counts] + [("openmp", t) for t in counts if t > 1]
             for mode, threads in configs:
                 env = {**os.environ, "OMP_NUM_THREADS": str(threads if mode == "openmp" else 1)}
-                args = [python, __file__, "--worker", mode, str(threads), size, str(repeats)]
+                args = [python, __file__, "--worker", mode, str(threads), str(frames)]
+                args += [str(atoms), str(repeats)]
                 out = subprocess.run(args, env=env, capture_output=True, text=True)
                 if out.returncode:
                     raise RuntimeError(f"{label} {mode} x{threads} {size} failed:\n{out.stderr}")
                 row = {"python": label, "mode": mode, "threads": threads, "size": size}
+                row |= {"frames": frames, "atoms": atoms}
                 rows.append(row | json.loads(out.stdout))
                 if rows[-1]["gil"] != (not label.endswith("t")):
                     raise RuntimeError(
@@ -133,19 +138,21 @@ def measure(pythons: list[str], counts: list[int], repeats: int) -> list[dict]:
 
 
 def _check(rows: list[dict]) -> None:
-    """Threads must reproduce the serial results bit for bit; OpenMP within rounding.
+    """Threads must reproduce their interpreter's serial results bit for bit; the rest
+    (OpenMP, the other interpreter) must agree within rounding.
 
     With OMP_NUM_THREADS > 1 the BLAS and OpenMP reductions of the RMSD and the
     radius of gyration split their sums differently, a few ulp apart.
     """
     import numpy as np
 
-    serial = {r["size"]: r["values"] for r in rows if r["threads"] == 1}
+    serial = {(r["python"], r["size"]): r["values"] for r in rows if r["threads"] == 1}
+    first = {size: values for (_, size), values in serial.items()}
     for r in rows:
         values = r.pop("values")
-        if r["mode"] == "threads" and values != serial[r["size"]]:
+        if r["mode"] == "threads" and values != serial[r["python"], r["size"]]:
             raise RuntimeError(f"{r}: results differ from the serial run")
-        if not np.allclose(values, serial[r["size"]], rtol=1e-12, atol=0):
+        if not np.allclose(values, first[r["size"]], rtol=1e-12, atol=0):
             raise RuntimeError(f"{r}: results differ from the serial run beyond rounding")
 
 
@@ -162,7 +169,7 @@ def table(rows: list[dict]) -> str:
         "|---|---|---|---:|---:|---:|---:|",
     ]
     for r in rows:
-        frames, atoms = SIZES[r["size"]]
+        frames, atoms = r["frames"], r["atoms"]
         ref = gil.get((r["size"], r["mode"], r["threads"]))
         versus = f"{ref / r['seconds']:.2f}x" if ref and r["python"].endswith("t") else ""
         lines.append(
@@ -179,18 +186,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", default="1,2,4", help="thread counts (default 1,2,4)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument(
-        "--worker", nargs=4, metavar=("MODE", "T", "SIZE", "REPEATS"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--quick", action="store_true", help="small frames: a smoke run")
+    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        mode, threads, size, repeats = args.worker
-        print(json.dumps(worker(mode, int(threads), size, int(repeats))))
+        mode, *numbers = args.worker
+        print(json.dumps(worker(mode, *map(int, numbers))))
         return 0
     if not args.python:
         parser.error("give at least one --python")
     counts = [int(t) for t in args.threads.split(",")]
-    rows = measure(args.python, counts, args.repeats)
+    rows = measure(args.python, counts, args.repeats, QUICK_SIZES if args.quick else SIZES)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "machine": platform.processor() or platform.machine(),
