@@ -1,4 +1,4 @@
-"""The kernel suite passes on free-threaded CPython 3.13t, through pip (tools/free_threaded_venv.py)."""
+"""The kernel suite passes on free-threaded CPython 3.13t, through pip (free_threaded_venv.py)."""
 
 from __future__ import annotations
 
