@@ -115,12 +115,16 @@ def main(argv: list[str] | None = None) -> int:
         floor = project_requirements()[1]
         env_channels = [output.as_uri(), *channels.urls]
         cpu = detected_cpu()
-        chosen = None
+        # The MPI environments take the newest Python with a GIL: the host
+        # channel's mpi4py and h5py come from wheels that have no cp313t build.
+        mpi_build = None
         for variant in buildable:
             built = [b for b in builds if b.variant == variant and b.package is not None]
             if not built:
                 continue
             chosen = expected_build(built, cpu)
+            if not variant.freethreading:
+                mpi_build = chosen
             plan = [(chosen, env) for env in ENV_KINDS] + [
                 (build, archspec_override(build.microarch_level))
                 for build in built
@@ -140,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{outcome.passed} passed, BLAS from {outcome.blas}: {status}",
                     flush=True,
                 )
-        if not args.no_mpi_envs and chosen is not None:
-            print(f"[{chosen.name}] HPC through the solver: MPICH, Open MPI, both", flush=True)
-            mpi = check_mpi_envs(chosen.package, env_channels, CACHE / "conda-envs", logs)
+                if outcome.gil:
+                    print(f"[{build.name}]   {outcome.gil}", flush=True)
+        if not args.no_mpi_envs and mpi_build is not None:
+            print(f"[{mpi_build.name}] HPC through the solver: MPICH, Open MPI, both", flush=True)
+            mpi = check_mpi_envs(mpi_build.package, env_channels, CACHE / "conda-envs", logs)
             write_mpi_summary(output / "mpi-summary.json", mpi)
 
     write_summary(output / "summary.json", builds, tests)

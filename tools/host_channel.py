@@ -11,6 +11,7 @@ Command line::
     python tools/host_channel.py                 # build/refresh .cache/host-channel/channel
     python tools/host_channel.py --out DIR       # ... somewhere else
     python tools/host_channel.py --update-lock   # re-resolve the wheels from PyPI first
+    python tools/host_channel.py --update-lock 3.13t   # ... only for one python
 
 A second run with unchanged inputs rebuilds nothing; a changed input (a Debian
 library, an interpreter, a locked wheel) rebuilds the shims that depend on it.
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from hostchannel.builder import Outcome, build_channel
 from hostchannel.catalog import build_catalog
+from hostchannel.freethreaded import freethreaded_label
 from hostchannel.lock import project_metadata, read_lock, update_lock
 from hostchannel.pinning import write_pinning
 from hostchannel.pythons import Interpreter, find_interpreters, installed_pythons
@@ -48,8 +50,8 @@ class HostChannel:
 
     @property
     def pythons(self) -> set[str]:
-        """Matrix pythons the channel can build and test (``{"3.10", ...}``)."""
-        return {i.python for i in self.interpreters}
+        """Matrix pythons the channel can build and test (``{"3.10", ..., "3.13t"}``)."""
+        return {i.label for i in self.interpreters}
 
 
 def _print_progress(done: int, total: int, outcome: Outcome) -> None:
@@ -98,14 +100,21 @@ def main(argv: list[str] | None = None) -> int:
         help=f"channel directory (default: {DEFAULT_CHANNEL.relative_to(REPO_ROOT)})",
     )
     parser.add_argument(
-        "--update-lock", action="store_true", help="re-resolve the locked wheels from PyPI first"
+        "--update-lock",
+        nargs="*",
+        metavar="PYTHON",
+        help="re-resolve the locked wheels from PyPI first: for every python, or only for "
+        "the ones given (3.13t: the free-threaded one), keeping the others' pins",
     )
     parser.add_argument("--quiet", action="store_true", help="only print the summary")
     args = parser.parse_args(argv)
-    if args.update_lock:
+    if args.update_lock is not None:
         print("resolving wheels from PyPI for each installed python ...", flush=True)
-        pythons = installed_pythons(project_metadata()["requires-python"])
-        update_lock(find_interpreters(pythons)[0])
+        pythons = args.update_lock or [
+            *installed_pythons(project_metadata()["requires-python"]),
+            freethreaded_label(),
+        ]
+        update_lock(find_interpreters(pythons)[0], keep_others=bool(args.update_lock))
     ensure_host_channel(args.out.resolve(), verbose=not args.quiet)
     return 0
 

@@ -41,6 +41,12 @@ TEST_REQUIREMENTS = tuple(
     if r.name != "numpy"
 )
 
+# "3.12", or "3.13t" for a free-threaded interpreter.
+LABEL_SCRIPT = (
+    "import sys, sysconfig; print('%d.%d' % sys.version_info[:2]"
+    " + ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))"
+)
+
 
 @dataclass
 class EndResult:
@@ -93,10 +99,22 @@ def install_numpy(venv_python: Path, candidates: list[Version], log: Path) -> Ve
     raise RuntimeError("no NumPy wheel in the claimed range installs here")
 
 
-def test_end(end: str, python: Path, candidates: list[Version], work: Path) -> EndResult:
-    """Build a wheel for `python`, install it beside the chosen NumPy, run the kernel tests."""
+def check_end(
+    end: str,
+    python: Path,
+    candidates: list[Version],
+    work: Path,
+    requirements: tuple[str, ...] = TEST_REQUIREMENTS,
+    pytest_args: tuple[str, ...] = (),
+    wheel_args: tuple[str, ...] = (),
+) -> EndResult:
+    """Build a wheel for `python`, install it beside the chosen NumPy, run the kernel tests.
+
+    ``requirements`` is what the suite needs beside chemlib and NumPy;
+    ``pytest_args`` go to the kernel suite's pytest, ``wheel_args`` to ``pip wheel``.
+    """
     version = subprocess.run(
-        [str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        [str(python), "-c", LABEL_SCRIPT],
         capture_output=True,
         text=True,
         check=True,
@@ -119,6 +137,7 @@ def test_end(end: str, python: Path, candidates: list[Version], work: Path) -> E
                 "wheel",
                 "--quiet",
                 "--no-deps",
+                *wheel_args,
                 "-w",
                 str(wheels),
                 str(REPO_ROOT),
@@ -130,7 +149,7 @@ def test_end(end: str, python: Path, candidates: list[Version], work: Path) -> E
         numpy = str(install_numpy(venv_python, candidates, log))
         print(f"[{end}] Python {version} + NumPy {numpy}: installing and testing ...", flush=True)
         wheel = next(wheels.glob("chemlib_kernels-*.whl"))
-        pip_install(venv_python, log, str(wheel), f"numpy=={numpy}", *TEST_REQUIREMENTS)
+        pip_install(venv_python, log, str(wheel), f"numpy=={numpy}", *requirements)
         run(
             [
                 str(venv_python),
@@ -142,6 +161,7 @@ def test_end(end: str, python: Path, candidates: list[Version], work: Path) -> E
                 "-m",
                 "not slow",
                 "tests/kernels",
+                *pytest_args,
             ],
             log,
             cwd=REPO_ROOT,
@@ -177,8 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     oldest = [v for v in available_versions(oldest_python) if v >= floor]
     newest = [v for v in available_versions(newest_python) if v >= floor][::-1]
     results = [
-        test_end("oldest", oldest_python, oldest, args.work),
-        test_end("newest", newest_python, newest, args.work),
+        check_end("oldest", oldest_python, oldest, args.work),
+        check_end("newest", newest_python, newest, args.work),
     ]
     print(f"\nNumPy range claimed: numpy>={floor}")
     print(f"{'end':8} {'python':7} {'numpy':8} {'result':7} {'seconds':>8}  log")

@@ -16,6 +16,9 @@ log() { printf '\n==> %s\n' "$*"; }
 
 # 1. Compilers and native libraries chemlib builds against (Debian/Ubuntu).
 system_packages=(gcc gfortran libopenblas-dev liblapack-dev libblas-dev pkgconf patchelf)
+# What the host channel's free-threaded CPython is built with (tools/hostchannel/freethreaded.py).
+system_packages+=(make xz-utils libssl-dev zlib1g-dev libffi-dev libbz2-dev liblzma-dev
+                  libsqlite3-dev libreadline-dev)
 if [[ "${CHEMLIB_SKIP_APT:-0}" != 1 ]] && command -v dpkg-query >/dev/null; then
     missing=()
     for package in "${system_packages[@]}"; do

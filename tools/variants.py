@@ -57,6 +57,11 @@ class Variant:
     freethreading: bool = False
 
     @property
+    def tag_python(self) -> str:
+        """``3.12``, ``3.13t``: the Python with its free-threading mark."""
+        return self.python + ("t" if self.freethreading else "")
+
+    @property
     def tag(self) -> str:
         """Short name for pixi environments, CI jobs and logs: ``py312``, ``py314t``."""
         return "py" + self.python.replace(".", "") + ("t" if self.freethreading else "")

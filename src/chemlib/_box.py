@@ -139,6 +139,8 @@ def _check_image_search(cell: Cell, box: tuple[float, ...], name: str) -> None:
 def _cell_from_box(box: tuple[float, ...], name: str) -> Cell:
     # Cached: trajectories reuse a handful of boxes, and building the cell
     # costs more than a small kernel call.
+    # Safe in free-threaded Python: lru_cache locks its own table, and the
+    # cached Cell is immutable (two threads may at worst both build it once).
     lx, ly, lz, alpha, beta, gamma = box
     _check_box((lx, ly, lz), (alpha, beta, gamma), name)
     cos_alpha, _ = _cos_sin(alpha)

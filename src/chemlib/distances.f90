@@ -8,6 +8,10 @@
 ! C-ordered (n, 3), so f2py makes no copy; `result` arrives transposed too.
 ! simd_level (optional, 0: the best the CPU has) picks the instructions of
 ! the no-box loop, for the test that compares them (point_distances.c).
+!
+! Safe without the GIL (free-threaded Python): no saved or module state; the
+! cell and the frame buffers are locals of each call (-frecursive: on the stack
+! or allocated per call).
 
 subroutine distance_array(reference, configuration, h, hinv, n, m, result, simd_level)
     use chemlib_minimum_image, only: dp, periodic_cell, make_cell, to_kernel_frame, point_distances, &

@@ -15,6 +15,8 @@
 #define NPY_NO_DEPRECATED_API NPY_1_23_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include "module_slots.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -50,12 +52,13 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_finite_check",
     .m_doc = "Finite-value screen for chemlib's argument checks.",
-    .m_size = -1,
+    .m_size = 0,
     .m_methods = methods,
+    .m_slots = chemlib_module_slots,
 };
 
 PyMODINIT_FUNC PyInit__finite_check(void)
 {
     import_array();
-    return PyModule_Create(&module);
+    return PyModuleDef_Init(&module);
 }

@@ -11,6 +11,9 @@
 ! Each kernel has a float32 twin, *_single: the same block loop over real(4)
 ! coordinates, which its blocks widen in cache (f2py wraps one kind per
 ! subroutine, and Fortran has no generics over kinds).
+!
+! Safe without the GIL (free-threaded Python): no saved or module state; the
+! cell and the block buffers are locals of each call (-frecursive: on the stack).
 
 ! Euclidean distance of two vectors of equal length (the lesson's kernel).
 subroutine calc_distance(a, b, n, distance)

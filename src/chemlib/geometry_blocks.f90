@@ -27,6 +27,8 @@ module chemlib_geometry_blocks
     ! Rows per block (callers pass at most this many): a triclinic dihedral
     ! block's displacement columns stay in L1, on the stack.
     integer, parameter :: BLOCK_SIZE = 256
+    ! Safe without the GIL: the module's only data are these parameters
+    ! (read-only constants); blocks work in their callers' stack buffers.
     ! What the rows loops get in a triclinic cell, whose minimum images are
     ! already found: displacements start at the origin and are not folded.
     real(dp), parameter :: ORIGIN(3, BLOCK_SIZE) = 0

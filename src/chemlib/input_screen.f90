@@ -16,6 +16,8 @@ module chemlib_input_screen
     private
     public :: all_finite
 
+    ! Safe without the GIL: no module variables; the partial sums are locals
+    ! of each call.
     ! Independent partial sums: the loop vectorises at every x86-64 level
     ! without reordering a floating-point sum (the compiler may not).
     integer, parameter :: LANES = 8

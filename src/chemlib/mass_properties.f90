@@ -6,6 +6,11 @@
 !
 ! Dummy arguments use literal kinds because f2py reads kinds textually.
 ! Coordinates arrive as (3, n), the transpose of NumPy's (n, 3).
+!
+! Safe without the GIL (free-threaded Python): no saved or module state; the
+! scaled copy is allocated per call. dgemv/dsyrk/dsyev are reentrant: reference
+! LAPACK keeps no SAVEd state since 3.x (dlamch is intrinsics) and OpenBLAS
+! guards its own buffers for concurrent callers.
 
 subroutine center_of_mass(coords, masses, n, com)
     implicit none

@@ -35,6 +35,10 @@ module chemlib_minimum_image
     ! write this expression inline.
     real(dp), parameter, public :: ROUNDING_SHIFT = 6755399441055744.0_dp
 
+    ! Safe without the GIL: this module holds no variables, only parameters
+    ! (constants). The initial values below are default initialisation of
+    ! each periodic_cell object, not saved storage: every kernel call builds
+    ! its own cell (make_cell) as a local, so concurrent calls share nothing.
     type, public :: periodic_cell
         integer :: kind = CELL_NONE
         real(dp) :: h(3, 3) = 0        ! columns: box vectors a, b, c (Angstrom)

@@ -20,6 +20,8 @@
 #define NPY_NO_DEPRECATED_API NPY_1_23_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include "module_slots.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,12 +232,13 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_neighbors",
     .m_doc = "Cell-list neighbour search (see chemlib.neighbors).",
-    .m_size = -1,
+    .m_size = 0,
     .m_methods = methods,
+    .m_slots = chemlib_module_slots,
 };
 
 PyMODINIT_FUNC PyInit__neighbors(void)
 {
     import_array();
-    return PyModule_Create(&module);
+    return PyModuleDef_Init(&module);
 }

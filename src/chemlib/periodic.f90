@@ -2,6 +2,9 @@
 !
 ! Dummy arguments use literal kinds because f2py reads kinds textually.
 ! Coordinates arrive as (3, n), the transpose of NumPy's (n, 3).
+!
+! Safe without the GIL (free-threaded Python): no saved or module state; every
+! value lives in the call's own locals.
 
 ! Move each position by whole box vectors so that its fractional coordinates
 ! lie in [0, 1). Subtracting integer multiples of the box vectors from the

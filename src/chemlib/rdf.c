@@ -17,6 +17,8 @@
 #define NPY_NO_DEPRECATED_API NPY_1_23_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include "module_slots.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,12 +133,13 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_rdf",
     .m_doc = "Pair-distance histograms for chemlib.rdf.",
-    .m_size = -1,
+    .m_size = 0,
     .m_methods = methods,
+    .m_slots = chemlib_module_slots,
 };
 
 PyMODINIT_FUNC PyInit__rdf(void)
 {
     import_array();
-    return PyModule_Create(&module);
+    return PyModuleDef_Init(&module);
 }

@@ -6,6 +6,11 @@
 ! Dummy arguments use literal kinds because f2py reads kinds textually.
 ! Structures arrive as (3, n), trajectories as (3, n, nframes): the transposes
 ! of NumPy's C-ordered (n, 3) and (nframes, n, 3), so f2py copies nothing.
+!
+! Safe without the GIL (free-threaded Python): no saved or module state; the
+! reference structure and the per-thread columns are allocated by each call
+! (see superposition.f90; its LAPACK fallback is reentrant as in
+! mass_properties.f90).
 
 ! values(f) = weighted RMSD between reference and frames(:, :, f). center
 ! subtracts each structure's weighted centroid; superposition (which implies

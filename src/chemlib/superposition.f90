@@ -37,6 +37,11 @@ module chemlib_superposition
     real(dp), parameter :: NEWTON_TOLERANCE = 1.0e-14_dp
     integer, parameter :: NEWTON_MAX_ITERATIONS = 50
 
+    ! Safe without the GIL: the module keeps no variables (parameters only).
+    ! Each kernel call prepares its own reference_structure, a local that its
+    ! OpenMP threads only read; a thread's float32 widening buffer is its own
+    ! private local of the parallel region. Nothing is reused between calls.
+
     ! What every frame is compared with: the reference centred once, with the
     ! sums over it that each frame's pass would otherwise recompute.
     type :: reference_structure

@@ -62,7 +62,10 @@ def cycle(host_channel, tmp_path_factory) -> tuple[subprocess.CompletedProcess, 
     Its oldest NumPy is the floor pyproject.toml claims. Returns the finished
     process, output/summary.json and the output channel.
     """
-    python = min(host_channel.pythons, key=lambda v: tuple(map(int, v.split("."))))
+    python = min(
+        host_channel.interpreters,
+        key=lambda i: (tuple(map(int, i.python.split("."))), i.freethreading),
+    ).label
     output = tmp_path_factory.mktemp("output")
     job = subprocess.run(
         [sys.executable, str(REPO_ROOT / "tools" / "conda_build.py"), "--channel", "host",

@@ -82,11 +82,11 @@ def test_blas_lapack_cblas_come_in_two_implementations(host_channel) -> None:
 def test_numpy_oldest_and_newest_per_python_with_run_exports(host_channel) -> None:
     records = _repodata(host_channel)
     lock = read_lock()
-    for python in host_channel.pythons:
-        versions = sorted(
-            r["version"] for r in _by_name(records, "numpy") if f"python {python}.*" in r["depends"]
-        )
-        assert set(versions) == set(lock.numpy[python].values()), (python, versions)
+    for interpreter in host_channel.interpreters:
+        # "python 3.13.* *_cp313" and "python 3.13.* *_cp313t" tell the two 3.13 builds apart
+        spec = f"python {interpreter.python_spec}"
+        versions = sorted(r["version"] for r in _by_name(records, "numpy") if spec in r["depends"])
+        assert set(versions) == set(lock.numpy[interpreter.label].values()), (spec, versions)
     for name in ("scipy", "pytest", "hypothesis", "threadpoolctl", "meson-python", "pip", "ninja"):
         assert _by_name(records, name), f"{name} missing"
 

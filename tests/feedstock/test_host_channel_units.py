@@ -89,8 +89,8 @@ def test_lock_covers_the_numpy_range_pyproject_claims() -> None:
     assert pythons
     interpreters, _ = find_interpreters(pythons)
     for interpreter in interpreters:
-        ends = lock.numpy.get(interpreter.python)
-        assert ends, f"python {interpreter.python} is not locked: run --update-lock"
+        ends = lock.numpy.get(interpreter.label)
+        assert ends, f"python {interpreter.label} is not locked: run --update-lock"
         assert Version(floor) <= Version(ends["oldest"]) <= Version(ends["newest"])
         for version in ends.values():
             lock.find("numpy", version, interpreter.cp_tag)
@@ -150,3 +150,4 @@ def test_python_specs_are_conda_forges() -> None:
     assert conda_forge_python_spec("3.12") == "3.12.* *_cpython"
     assert conda_forge_python_spec("3.13") == "3.13.* *_cp313"
     assert conda_forge_python_spec("3.14") == "3.14.* *_cp314"
+    assert conda_forge_python_spec("3.13t") == "3.13.* *_cp313t"

@@ -92,10 +92,16 @@ def long_kernel_calls() -> dict:
 def test_gil_is_released_during_long_kernels(long_kernel_calls, name):
     call = long_kernel_calls[name]
     inside: list[float] = []
+    counting = threading.Event()
     finished = threading.Event()
     stamps: list[float] = []
 
     def kernel():
+        # Free-threaded 3.13 wakes the caller of Thread.start() late when the new
+        # thread goes straight into a long native call (start() returned only
+        # after ~0.1-0.2 s of rmsd_trajectory, released or not): the kernel waits
+        # until this thread is back and counting, so the test measures the call.
+        counting.wait()
         start = time.perf_counter()
         call()
         inside.extend([start, time.perf_counter()])
@@ -105,6 +111,7 @@ def test_gil_is_released_during_long_kernels(long_kernel_calls, name):
     with threadpool_limits(limits=1, user_api="openmp"):
         worker = threading.Thread(target=kernel)
         worker.start()
+        counting.set()
         count = 0
         while not finished.is_set():
             count += 1

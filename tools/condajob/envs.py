@@ -64,11 +64,14 @@ def run_in_env(prefix: Path, command: list[str], log: Path) -> subprocess.Comple
 
 
 def numpy_range(channels: list[str], python: str, floor: str, cache: Path) -> tuple[str, str]:
-    """Oldest NumPy >= ``floor`` and newest NumPy the channels have for ``python`` ("3.12").
+    """Oldest NumPy >= ``floor`` and newest NumPy the channels have for ``python`` ("3.13t").
 
-    A build is recognised by its ``python_abi 3.12.*`` dependency, which both
-    conda-forge's NumPy and the host channel's shims declare.
+    A build is recognised by its ``python_abi 3.12.* *_cp312`` dependency, which
+    both conda-forge's NumPy and the host channel's shims declare; the ABI tag
+    tells a free-threaded build (``*_cp313t``) from the other.
     """
+    abi = "*_cp" + python.replace(".", "")
+    python = python.removesuffix("t")
 
     async def _query() -> list[str]:
         gateway = Gateway(cache_dir=cache / "repodata")
@@ -78,7 +81,9 @@ def numpy_range(channels: list[str], python: str, floor: str, cache: Path) -> tu
             for records in found
             for record in records
             if any(
-                dep.split()[0] == "python_abi" and dep.split()[1].startswith(f"{python}.")
+                dep.split()[0] == "python_abi"
+                and dep.split()[1].startswith(f"{python}.")
+                and dep.split()[2:3] == [abi]
                 for dep in record.depends
             )
         ]

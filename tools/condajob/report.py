@@ -20,6 +20,7 @@ def _cell(outcome: EnvOutcome | None) -> str:
         return "FAILED"
     state = f"{outcome.passed} passed" if outcome.env.kernel_suite else "installed"
     state += f", {outcome.failed} failed" if outcome.failed else ""
+    state += ", GIL disabled" if outcome.gil == "GIL disabled after import chemlib" else ""
     where = f"{outcome.env.archspec}, " if outcome.env.archspec else ""
     return f"{where}numpy {outcome.numpy}: {state}{'' if outcome.ok else ' FAILED'}"
 
@@ -99,6 +100,7 @@ def write_summary(
                         "blas": o.blas,
                         "passed": o.passed,
                         "failed": o.failed,
+                        "gil": o.gil,
                         "error": o.error,
                     }
                     for o in tests.get(build.name, [])

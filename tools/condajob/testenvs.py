@@ -31,6 +31,9 @@ from .microarch import generic_cpu
 
 LINKAGE_REPORT = REPO_ROOT / "tools" / "linkage_report.py"
 KERNEL_TESTS = "tests/kernels"
+# Free-threaded variants: imports every compiled module, prints the GIL's state.
+GIL_CHECK = "tests/kernels/gil_check.py"
+GIL_DISABLED = "GIL disabled after import chemlib"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class EnvOutcome:
     failed: int = 0
     blas: str | None = None  # the package that provided the loaded libblas.so.3
     installed: str | None = None  # build string of the chemlib-kernels the solver chose
+    gil: str | None = None  # free-threaded variants: what gil_check.py printed
     error: str | None = None
 
     @property
@@ -111,7 +115,7 @@ def check_in_env(
     want = Package.from_file(expected)
     builds = "|".join(Package.from_file(p).build_string for p in candidates)
     try:
-        oldest, newest = numpy_range(channels, variant.python, numpy_floor, cache)
+        oldest, newest = numpy_range(channels, variant.tag_python, numpy_floor, cache)
         outcome.numpy = oldest if env.numpy_end == "oldest" else newest
         specs = [
             f"{want.name}[version='=={want.version}', build='^({builds})$']",
@@ -135,6 +139,8 @@ def check_in_env(
         pytest = [python, "-m", "pytest", KERNEL_TESTS, "-p", "no:cacheprovider", *pytest_args]
         tests = run_in_env(prefix, pytest, log)
         outcome.passed, outcome.failed = pytest_counts(tests.stdout)
+    gil = run_in_env(prefix, [python, GIL_CHECK], log) if variant.freethreading else None
+    outcome.gil = gil.stdout.strip() if gil else None
     run_in_env(prefix, [python, "-c", "import chemlib; chemlib.show_config()"], log)
     linkage = run_in_env(
         prefix, [python, str(LINKAGE_REPORT), "--prefix", str(prefix), "--json"], log
@@ -143,6 +149,8 @@ def check_in_env(
     outcome.blas = _loaded_blas(report) if report else None
     if outcome.installed != want.build_string:
         outcome.error = f"the solver installed {outcome.installed}, not {want.build_string}"
+    elif gil is not None and (gil.returncode or outcome.gil != GIL_DISABLED):
+        outcome.error = f"{GIL_CHECK}: {outcome.gil or gil.stderr.strip()}"
     elif tests is not None and tests.returncode:
         outcome.error = f"kernel tests failed ({outcome.failed} failed)"
     elif report is None or report["problems"]:

@@ -49,9 +49,9 @@ def build_catalog(lock: Lock, interpreters: list[Interpreter], cache: Path) -> C
     shims += microarch_shims()
     python_keys: dict[str, str] = {}
     for interpreter in sorted(interpreters, key=lambda i: Version(i.version)):
-        abi, python = python_shims(interpreter)
-        shims += [abi, python]
-        python_keys[interpreter.cp_tag] = python.key
+        declared = python_shims(interpreter)
+        shims += declared
+        python_keys[interpreter.cp_tag] = next(s.key for s in declared if s.name == "python")
     wheels = fetch(lock, interpreters, cache / "wheels")
     pip_dir = _unpack_pip(lock, wheels, cache)
     for wheel in lock.wheels:

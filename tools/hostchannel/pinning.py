@@ -28,10 +28,15 @@ HEADER = """\
 def pinning(tc: Toolchain, interpreters: tuple[Interpreter, ...]) -> dict[str, list]:
     """Return the conda-forge pinning keys a compiled recipe reads, with this channel's values.
 
-    Python is zipped with ``is_python_min`` as in conda-forge's pinning; the
-    oldest Python the channel holds is the minimum.
+    Python is zipped with ``is_python_min`` and ``is_freethreading`` as in
+    conda-forge's pinning with its free-threaded migration applied; the oldest
+    Python the channel holds is the minimum, a free-threaded one (``3.13.*
+    *_cp313t``) follows the build with the GIL of the same version.
     """
-    pythons = sorted(interpreters, key=lambda i: tuple(int(p) for p in i.python.split(".")))
+    pythons = sorted(
+        interpreters,
+        key=lambda i: (tuple(int(p) for p in i.python.split(".")), i.freethreading),
+    )
     return {
         "c_compiler": ["gcc"],
         "c_compiler_version": [tc.gcc_major],
@@ -48,7 +53,8 @@ def pinning(tc: Toolchain, interpreters: tuple[Interpreter, ...]) -> dict[str, l
         "numpy": [build_numpy_major()],
         "python": [i.python_spec for i in pythons],
         "is_python_min": [i is pythons[0] for i in pythons],
-        "zip_keys": [["python", "is_python_min"]],
+        "is_freethreading": [i.freethreading for i in pythons],
+        "zip_keys": [["python", "is_python_min", "is_freethreading"]],
     }
 
 

@@ -25,21 +25,27 @@ class Interpreter:
     python: str  # "3.12"
     version: str  # full version, "3.12.1"
     home: Path  # the installation's bin/ directory
+    freethreading: bool = False  # built with --disable-gil (freethreaded.py)
+
+    @property
+    def label(self) -> str:
+        """``3.12``, or ``3.13t`` for a free-threaded build: how the wheel lock keys it."""
+        return self.python + ("t" if self.freethreading else "")
 
     @property
     def python_spec(self) -> str:
         """The pinning entry of this Python, as conda-forge writes it."""
-        return conda_forge_python_spec(self.python)
+        return conda_forge_python_spec(self.label)
 
     @property
     def executable(self) -> Path:
-        """The versioned interpreter binary, ``bin/python3.12``."""
-        return self.home / f"python{self.python}"
+        """The versioned interpreter binary, ``bin/python3.12`` (``bin/python3.13t``)."""
+        return self.home / f"python{self.label}"
 
     @property
     def cp_tag(self) -> str:
-        """The CPython ABI tag, ``cp312``."""
-        return "cp" + self.python.replace(".", "")
+        """The CPython ABI tag, ``cp312`` (``cp313t``)."""
+        return "cp" + self.label.replace(".", "")
 
 
 def pyenv_root() -> Path:
@@ -61,11 +67,12 @@ def conda_forge_python_spec(python: str) -> str:
     """Return conda-forge's pinning entry for a CPython: ``3.12.* *_cpython``, ``3.13.* *_cp313``.
 
     python-feedstock's build strings end in ``_cpython`` up to 3.12 and in the
-    ABI tag (``_cp313``) from 3.13 on, when free-threaded builds (``_cp313t``)
-    appeared beside them.
+    ABI tag (``_cp313``) from 3.13 on, when free-threaded builds (``3.13t``:
+    ``3.13.* *_cp313t``) appeared beside them.
     """
-    tail = "cpython" if _patch_key(python) < (3, 13) else "cp" + python.replace(".", "")
-    return f"{python}.* *_{tail}"
+    version = python.removesuffix("t")
+    tail = "cpython" if _patch_key(version) < (3, 13) else "cp" + python.replace(".", "")
+    return f"{version}.* *_{tail}"
 
 
 def installed_pythons(requires_python: str, root: Path | None = None) -> list[str]:
@@ -87,11 +94,15 @@ def find_interpreters(
 ) -> tuple[list[Interpreter], list[str]]:
     """Match each ``X.Y`` with the newest pyenv patch release of it.
 
-    Returns the interpreters found and the Pythons that have none on this machine.
+    A free-threaded ``X.Yt`` is the interpreter freethreaded.py builds (built
+    on first use). Returns the interpreters found and the Pythons that have
+    none on this machine.
     """
     versions = (root or pyenv_root()) / "versions"
     found, missing = [], []
-    for python in sorted(set(pythons), key=_patch_key):
+    labels = set(pythons)
+    free = {python for python in labels if python.endswith("t")}
+    for python in sorted(labels - free, key=_patch_key):
         candidates = sorted(
             (
                 path.name
@@ -105,4 +116,11 @@ def find_interpreters(
             found.append(Interpreter(python, candidates[-1], versions / candidates[-1] / "bin"))
         else:
             missing.append(python)
+    if free:
+        # pyenv has no free-threaded CPython here: the host channel builds its own.
+        from .freethreaded import ensure_freethreaded
+
+        built = ensure_freethreaded()
+        found += [built] if built.label in free else []
+        missing += sorted(free - {built.label})
     return found, missing

@@ -73,6 +73,13 @@ class Shim:
     # An empty mutex metapackage (conda-forge's ``mpi``) keeps its upstream build
     # strings: dependants name them exactly (``mpi 1.0.* mpich``).
     mutex: bool = False
+    # A python whose site-packages is not lib/pythonX.Y/site-packages (3.13t:
+    # lib/python3.13t/site-packages), recorded as python_site_packages_path
+    # (CEP-17) so noarch packages install there, as python-feedstock does.
+    site_packages_path: str | None = None
+    # Solvers take this package only when asked for it (conda-forge's
+    # free-threaded python carries track_features for the same reason).
+    down_prioritize: bool = False
 
     def __post_init__(self) -> None:
         """Reject build strings that could pass for conda-forge builds."""
@@ -112,6 +119,10 @@ class Shim:
         }
         if self.noarch:
             build["noarch"] = self.noarch
+        if self.site_packages_path:
+            build["python"] = {"site_packages_path": self.site_packages_path}
+        if self.down_prioritize:
+            build["variant"] = {"down_prioritize_variant": 1}
         if self.entry_points:
             build["python"] = {"entry_points": list(self.entry_points)}
         elif self.host and not self.noarch:

@@ -20,7 +20,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from .lock import Wheel
+from .lock import Wheel, newest_gil_python
 from .pythons import Interpreter
 from .spec import BUILD_PREFIX, Shim
 
@@ -201,7 +201,7 @@ def wheel_shim(
         return Shim(**common, build=f"{BUILD_PREFIX}0", files={f"bin/{binary.name}": binary})
     tag = wheel.python_tag
     if tag is None:
-        newest = max(interpreters, key=lambda i: [int(p) for p in i.version.split(".")])
+        newest = newest_gil_python(interpreters)
         return Shim(
             **common,
             build=f"{BUILD_PREFIX}pyh_0",
@@ -216,14 +216,17 @@ def wheel_shim(
             entry_points=info.console_scripts,
             needs=(python_keys[newest.cp_tag],),
         )
-    python = next(i.python for i in interpreters if i.cp_tag == tag)
+    interpreter = next(i for i in interpreters if i.cp_tag == tag)
+    python = interpreter.python
+    # The build glob tells 3.13 from 3.13t: "python 3.13.* *_cp313t".
+    python_spec = f"python {interpreter.python_spec}"
     return Shim(
         **common,
         build=f"{BUILD_PREFIX}py{tag.removeprefix('cp')}_0",
         files={wheel.filename: path},
         script=pip_install_script(wheel.filename, pip_dir),
-        host=(f"python {python}.*",),
-        depends=(f"python {python}.*", *conda_depends(info, [python])),
+        host=(python_spec,),
+        depends=(python_spec, *conda_depends(info, [python])),
         run_exports={"weak": numpy_run_exports(wheel, path)} if name == "numpy" else {},
         needs=(python_keys[tag],),
     )
