@@ -112,16 +112,24 @@ def implementation_shim(wheel: Wheel, path: Path, scratch: Path) -> Shim:
 
 
 def mpi4py_shim(
-    wheel: Wheel, path: Path, implementation: str, python: str, python_key: str, pip_dir: Path
+    wheel: Wheel,
+    path: Path,
+    implementation: str,
+    interpreter: Interpreter,
+    python_key: str,
+    pip_dir: Path,
 ) -> Shim:
     """mpi4py for one python and one implementation: the wheel less the other ABI's module."""
+    # The python's build string too (``3.13.* *_cp313``), as the wheel shims do:
+    # ``python 3.13.*`` alone would also admit the free-threaded 3.13t.
+    python_spec = f"python {interpreter.python_spec}"
     info = read_wheel(path)
     others = [i for i in MPI_IMPLEMENTATIONS if i != implementation]
     major = int(wheel.version.split(".")[0])
     return Shim(
         name="mpi4py",
         version=wheel.version,
-        build=f"{BUILD_PREFIX}py{python.replace('.', '')}_{implementation}_0",
+        build=f"{BUILD_PREFIX}py{interpreter.python.replace('.', '')}_{implementation}_0",
         summary=f"{info.summary} (PyPI wheel {wheel.filename}, repackaged for {implementation})",
         license=info.license,
         homepage=info.homepage,
@@ -130,9 +138,9 @@ def mpi4py_shim(
             *pip_install_script(wheel.filename, pip_dir),
             *(f'rm "$SP_DIR"/mpi4py/MPI.{other}.*.so' for other in others),
         ),
-        host=(f"python {python}.*",),
+        host=(python_spec,),
         depends=(
-            f"python {python}.*",
+            python_spec,
             f"{implementation} >={MPI4PY_MINIMUM[implementation]}",
         ),
         run_exports={"weak": (f"mpi4py >={wheel.version},<{major + 1}.0a0",)},
@@ -156,10 +164,10 @@ def mpi_shims(
         if wheel.name in MPI_IMPLEMENTATIONS:
             shims.append(implementation_shim(wheel, wheels[wheel.filename], scratch))
             continue
-        python = next(i.python for i in interpreters if i.cp_tag == wheel.python_tag)
+        interpreter = next(i for i in interpreters if i.cp_tag == wheel.python_tag)
         key = python_keys[wheel.python_tag]
         shims += [
-            mpi4py_shim(wheel, wheels[wheel.filename], implementation, python, key, pip_dir)
+            mpi4py_shim(wheel, wheels[wheel.filename], implementation, interpreter, key, pip_dir)
             for implementation in MPI_IMPLEMENTATIONS
         ]
     found = {s.name for s in shims}
