@@ -6,7 +6,7 @@ x86-64 levels 1 and 3. Shown here: each level is its own package with its own
 CPU runs (its level read from /proc/cpuinfo, not from archspec) and the level-1
 build where ``__archspec`` names a baseline x86-64 CPU; ``-march`` reached every
 gcc and gfortran command line; only the level-3 extension modules hold AVX2/FMA
-instructions.
+instructions, outside the loops the CPU picks at run time.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ COMPILE = re.compile(r"\S*x86_64-conda-linux-gnu-(gfortran|cc) .* -c (\S+)")
 # The mnemonic of an `objdump -d` line when it is VEX-encoded (AVX and later: vaddpd,
 # vfmadd231pd, ...); nothing gcc emits for the x86-64 baseline starts with "v".
 VEX = re.compile(r"^\s*[0-9a-f]+:\s+(v[a-z0-9]+)", re.MULTILINE)
+# The label objdump prints before each function's code: `0000000000008c10 <distances_avx2>:`.
+FUNCTION = re.compile(r"^[0-9a-f]+ <([^>]+)>:$", re.MULTILINE)
+# Loops compiled for AVX2 with __attribute__((target("avx2"))) and run only where
+# __builtin_cpu_supports says so (point_distances.c); gcc may clone them
+# (distances_avx2.constprop.0), never inline them into baseline callers.
+DISPATCHED = re.compile(r"_avx2(\.\w+\.\d+)?$")
 
 
 def _rows(summary: list[dict]) -> dict[int, dict]:
@@ -124,6 +130,29 @@ def _instructions(package: Path, scratch: Path) -> dict[str, str]:
     }
 
 
+def _vex_by_function(code: str) -> dict[str, list[str]]:
+    """The VEX-encoded mnemonics of an objdump listing, by the function holding them."""
+    # split() keeps the captured names: [preamble, name, body, name, body, ...]
+    parts = FUNCTION.split(code)[1:]
+    functions = zip(parts[0::2], parts[1::2], strict=True)
+    return {name: ops for name, body in functions if (ops := VEX.findall(body))}
+
+
+def test_vex_by_function_sees_each_function_apart() -> None:
+    listing = (
+        "0000000000001000 <chemlib_point_distances>:\n"
+        "    1000:\tmovsd  (%rdi),%xmm0\n"
+        "0000000000001100 <distances_avx2.constprop.0>:\n"
+        "    1100:\tvmovupd (%rsi),%ymm0\n"
+        "    1104:\tvsqrtpd %ymm0,%ymm0\n"
+        "0000000000001200 <distances_baseline>:\n"
+        "    1200:\tsqrtpd %xmm0,%xmm0\n"
+    )
+    assert _vex_by_function(listing) == {"distances_avx2.constprop.0": ["vmovupd", "vsqrtpd"]}
+    assert [bool(DISPATCHED.search(name)) for name in _vex_by_function(listing)] == [True]
+    assert not DISPATCHED.search("distances_baseline")
+
+
 def test_only_the_level_3_build_has_avx2_and_fma_code(cycle, tmp_path) -> None:
     if shutil.which("objdump") is None:
         pytest.fail("objdump is missing: apt-get install binutils")
@@ -133,7 +162,16 @@ def test_only_the_level_3_build_has_avx2_and_fma_code(cycle, tmp_path) -> None:
     v3 = _instructions(output / "linux-64" / rows[3]["package"], tmp_path / "3")
     assert len(baseline) == len(v3) >= 7
     for module, code in baseline.items():
-        assert VEX.findall(code) == [], f"{module}: VEX-encoded (AVX) instructions at level 1"
+        undispatched = {
+            function: ops
+            for function, ops in _vex_by_function(code).items()
+            if not DISPATCHED.search(function)
+        }
+        assert undispatched == {}, f"{module}: VEX-encoded (AVX) instructions at level 1"
+    # ... except the AVX2 loop of point_distances.c, which the baseline build carries
+    # for the CPUs that have it (test_simd_dispatch.py checks it matches the baseline loop)
+    distances = next(code for module, code in baseline.items() if module.startswith("_distances"))
+    assert any(DISPATCHED.search(function) for function in _vex_by_function(distances))
     # the geometry kernels (angles) are what v3 was measured on: 256-bit vectors and FMA
     geometry = next(code for module, code in v3.items() if module.startswith("_geometry"))
     assert "%ymm" in geometry
