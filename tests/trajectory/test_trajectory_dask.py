@@ -83,9 +83,13 @@ class Cluster:
             for index in range(n_workers)
         ]
         self.processes += self.workers
-        self.address = json.loads(self.scheduler_file.read_text())["address"]
-        with distributed.Client(self.address, timeout=60) as client:
-            client.wait_for_workers(n_workers, timeout=60)
+        try:
+            self.address = json.loads(self.scheduler_file.read_text())["address"]
+            with distributed.Client(self.address, timeout=60) as client:
+                client.wait_for_workers(n_workers, timeout=60)
+        except BaseException:
+            self.stop()  # a cluster that did not come up leaves no process behind
+            raise
 
     def stop(self) -> None:
         for process in reversed(self.processes):
