@@ -51,7 +51,7 @@ from condajob.build import build_command, render_command, run_build_command
 from condajob.channels import select_channels
 from condajob.microarch import detected_cpu, expected_build
 from condajob.mpi_envs import MpiOutcome, check_mpi_envs, mpi_table, write_mpi_summary
-from condajob.report import table, write_summary
+from condajob.report import kernel_tests, table, write_summary
 from condajob.testenvs import ENV_KINDS, EnvOutcome, archspec_override, check_in_env
 from hostchannel.lock import project_requirements
 from variants import REPO_ROOT, Variant, variants_of
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 status = "ok" if outcome.ok else f"FAILED: {outcome.error}"
                 print(
                     f"[{build.name}]   installed {outcome.installed}, numpy {outcome.numpy}, "
-                    f"{outcome.passed} passed, BLAS from {outcome.blas}: {status}",
+                    f"{kernel_tests(outcome)}, BLAS from {outcome.blas}: {status}",
                     flush=True,
                 )
                 if outcome.gil:

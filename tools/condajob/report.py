@@ -13,12 +13,22 @@ from .testenvs import ENV_KINDS, EnvOutcome
 OVERRIDE_COLUMN = "archspec override"
 
 
+def kernel_tests(outcome: EnvOutcome) -> str:
+    """Return what an environment ran of the kernel suite.
+
+    The count of passed tests, or "installed" where the environment only proves
+    the solver's choice and that the build loads (the recipe's tests ran the
+    suite on that package).
+    """
+    return f"{outcome.passed} passed" if outcome.env.kernel_suite else "installed"
+
+
 def _cell(outcome: EnvOutcome | None) -> str:
     if outcome is None:
         return "-"
     if outcome.installed is None:  # no environment: the solve or the install failed
         return "FAILED"
-    state = f"{outcome.passed} passed" if outcome.env.kernel_suite else "installed"
+    state = kernel_tests(outcome)
     state += f", {outcome.failed} failed" if outcome.failed else ""
     state += ", GIL disabled" if outcome.gil == "GIL disabled after import chemlib" else ""
     where = f"{outcome.env.archspec}, " if outcome.env.archspec else ""
