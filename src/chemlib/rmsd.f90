@@ -17,9 +17,11 @@
 ! centring) also minimises over rotations. info is nonzero if LAPACK failed;
 ! non_finite counts the frames holding a NaN or infinity. Each frame is read
 ! where it lies, in one pass (superposition.f90); the threads share one
-! parallel region for all the frames.
+! parallel region for all the frames. simd_level (optional, 0: the best the
+! CPU has) picks the instructions of that pass, for the test that compares
+! them (frame_sums.c).
 subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
-                           values, info, non_finite)
+                           values, info, non_finite, simd_level)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
     use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
     implicit none
@@ -29,15 +31,18 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     real(8), intent(out) :: values(nframes)
     integer, intent(out) :: info
     integer(8), intent(out) :: non_finite
+    integer, intent(in) :: simd_level
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
     !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
+    !f2py integer, optional, intent(in) :: simd_level = 0
     type(reference_structure) :: ref
     real(8) :: msd
     integer :: frame_info
     integer(8) :: f
 
     ref = prepared_reference(n, reference, weights, center, superposition)
+    ref%simd_level = simd_level
     info = 0
     non_finite = 0
     !$omp parallel do schedule(static) private(msd, frame_info) reduction(max:info) &
@@ -55,7 +60,7 @@ end subroutine rmsd_trajectory
 ! over it; everything after that is float64, exactly as for the same values
 ! given as float64.
 subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, n, nframes, &
-                                  values, info, non_finite)
+                                  values, info, non_finite, simd_level)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
     use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame, widen
     implicit none
@@ -66,9 +71,11 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     real(8), intent(out) :: values(nframes)
     integer, intent(out) :: info
     integer(8), intent(out) :: non_finite
+    integer, intent(in) :: simd_level
     !f2py threadsafe
     !f2py integer(8), intent(hide), depend(reference) :: n = shape(reference, 1)
     !f2py integer(8), intent(hide), depend(frames) :: nframes = shape(frames, 2)
+    !f2py integer, optional, intent(in) :: simd_level = 0
     type(reference_structure) :: ref
     real(8), allocatable :: widened(:, :)
     real(8) :: msd
@@ -76,6 +83,7 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     integer(8) :: f
 
     ref = prepared_reference(n, reference, weights, center, superposition)
+    ref%simd_level = simd_level
     info = 0
     non_finite = 0
     !$omp parallel private(widened, msd, frame_info) reduction(max:info) reduction(+:non_finite) &

@@ -12,7 +12,8 @@
 ! per frame cost more than the shuffles that split rows into vectors. Sums
 ! over atoms vectorise with one partial sum per SIMD lane (`omp simd
 ! reduction`: the order of the additions depends on the vector width, not on
-! the thread count).
+! the thread count). The frame pass of superposition is in C (frame_sums.c),
+! where it is compiled for the baseline and for AVX2 and picked at run time.
 module chemlib_superposition
     use, intrinsic :: ieee_arithmetic, only: ieee_is_finite, ieee_value, ieee_quiet_nan
     use, intrinsic :: iso_fortran_env, only: real32
@@ -53,7 +54,26 @@ module chemlib_superposition
         real(dp) :: wsum                        ! sum w
         real(dp) :: ga                          ! sum w |a'|^2
         real(dp) :: sum_wa(3)                   ! sum w a': zero but for rounding
+        ! The instructions of the frame pass (frame_sums.c): 0 lets the CPU
+        ! pick; the trajectory kernels' private simd_level argument forces one.
+        integer :: simd_level = 0
     end type reference_structure
+
+    interface
+        ! The one pass over a frame b (rows) that superposition needs, in C so
+        ! that it is compiled for the baseline and for AVX2 and dispatched at
+        ! run time (frame_sums.c): with b' = b - ca, S_raw = sum wa b'^T (wa:
+        ! the weighted centred reference, so 9 products per atom, not 12),
+        ! sum_wb = sum w b' and sum_wbb = sum w |b'|^2.
+        subroutine frame_sums(n, wa, ca, b, w, s, sum_wb, sum_wbb, simd_level) &
+            bind(C, name="chemlib_frame_sums")
+            use, intrinsic :: iso_c_binding, only: c_double, c_int64_t, c_int
+            integer(c_int64_t), value :: n
+            real(c_double), intent(in) :: wa(n, 3), ca(3), b(3, n), w(n)
+            real(c_double), intent(out) :: s(3, 3), sum_wb(3), sum_wbb
+            integer(c_int), value :: simd_level
+        end subroutine frame_sums
+    end interface
 
 contains
 
@@ -314,51 +334,6 @@ contains
         rotation(3, 2) = 2 * (q(3) * q(4) - q(1) * q(2))
     end subroutine optimal_rotation
 
-    ! The one pass over a frame b (rows) that superposition needs: with b'
-    ! = b - ca, S_raw = sum wa b'^T (wa: the weighted centred reference, so
-    ! 9 products per atom, not 12), sum_wb = sum w b' and sum_wbb = sum w
-    ! |b'|^2. Explicit-shape dummies: through the reference's allocatable
-    ! component gfortran versioned the loop on its stride and ran it scalar.
-    pure subroutine frame_sums(n, wa, ca, b, w, s, sum_wb, sum_wbb)
-        integer(8), intent(in) :: n
-        real(dp), intent(in) :: wa(n, 3), ca(3), b(3, n), w(n)
-        real(dp), intent(out) :: s(3, 3), sum_wb(3), sum_wbb
-        real(dp) :: s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, bx, by, bz, tx, ty, tz
-        integer(8) :: k
-
-        s11 = 0; s21 = 0; s31 = 0; s12 = 0; s22 = 0; s32 = 0; s13 = 0; s23 = 0; s33 = 0
-        wbx = 0; wby = 0; wbz = 0
-        sum_wbb = 0
-        !$omp simd reduction(+:s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, sum_wbb) &
-        !$omp private(bx, by, bz, tx, ty, tz)
-        do k = 1, n  ! must vectorise
-            bx = b(1, k) - ca(1)
-            by = b(2, k) - ca(2)
-            bz = b(3, k) - ca(3)
-            tx = w(k) * bx
-            ty = w(k) * by
-            tz = w(k) * bz
-            wbx = wbx + tx
-            wby = wby + ty
-            wbz = wbz + tz
-            sum_wbb = sum_wbb + (tx * bx + ty * by + tz * bz)
-            s11 = s11 + wa(k, 1) * bx
-            s21 = s21 + wa(k, 2) * bx
-            s31 = s31 + wa(k, 3) * bx
-            s12 = s12 + wa(k, 1) * by
-            s22 = s22 + wa(k, 2) * by
-            s32 = s32 + wa(k, 3) * by
-            s13 = s13 + wa(k, 1) * bz
-            s23 = s23 + wa(k, 2) * bz
-            s33 = s33 + wa(k, 3) * bz
-        end do
-        ! Element by element: reshape() is a library call per frame.
-        s(:, 1) = [s11, s21, s31]
-        s(:, 2) = [s12, s22, s32]
-        s(:, 3) = [s13, s23, s33]
-        sum_wb = [wbx, wby, wbz]
-    end subroutine frame_sums
-
     ! Weighted mean squared deviation after the optimal superposition of b
     ! (rows) onto the prepared reference (centred a_c, with ga = sum w |a_c|^2
     ! and sum_wa = sum w a_c, zero but for rounding), from one pass over b
@@ -380,7 +355,7 @@ contains
         integer :: i
 
         info = 0
-        call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb)
+        call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, ref%simd_level)
         ! A NaN or infinity in b makes its weighted sum non-finite (w * inf is
         ! inf, or NaN for w = 0); the solvers never see it.
         if (.not. all(ieee_is_finite(sum_wb))) then

@@ -150,45 +150,63 @@ def function_bodies(assembly: str) -> dict[str, str]:
     return bodies
 
 
-@pytest.mark.skipif(
+def dispatched_assembly(tmp_path: Path, library: str, source: str, march: list[str]) -> str:
+    """The assembly of a dispatched C source, compiled with the flags meson.build
+    gives its static library, for the given -march."""
+    block = re.search(
+        rf"static_library\('{library}',(.*?)\n\)", (SOURCES / "meson.build").read_text(), re.DOTALL
+    )
+    assert block, f"src/chemlib/meson.build no longer builds {library}"
+    assert f"'{source}'" in block[1], f"{library} no longer builds {source}"
+    c_args = re.findall(r"'(-f[^']+)'", block[1])
+    flags = [f for f in project_fortran_flags() if f != "-fopenmp"]
+    assembly = tmp_path / Path(source).with_suffix(".s")
+    subprocess.run(
+        ["gcc", *flags, *c_args, *march, "-fPIC", "-S", str(SOURCES / source), "-o", str(assembly)],
+        check=True,
+    )
+    return assembly.read_text()
+
+
+needs_gcc_on_x86_64 = pytest.mark.skipif(
     shutil.which("gcc") is None or platform.machine() not in ("x86_64", "AMD64"),
     reason="needs gcc on x86-64",
 )
-@pytest.mark.parametrize("march", [[], ["-march=x86-64-v3"]], ids=["baseline", "x86-64-v3"])
+# Whatever -march the package is built for, both paths are there.
+MARCHES = pytest.mark.parametrize(
+    "march", [[], ["-march=x86-64-v3"]], ids=["baseline", "x86-64-v3"]
+)
+
+
+@needs_gcc_on_x86_64
+@MARCHES
 def test_no_box_distance_loop_dispatches_to_avx2(tmp_path, march):
     """point_distances.c holds the no-box distance loop twice: SSE2's two-lane
     square root for the baseline and AVX2's four-lane one, which the CPU picks
-    at run time; built as meson.build builds it (no fused multiply-adds, so
-    both paths round alike), whatever -march the package is built for."""
-    support = re.search(
-        r"static_library\('kernel_support',(.*?)\n\)",
-        (SOURCES / "meson.build").read_text(),
-        re.DOTALL,
-    )
-    assert support, "src/chemlib/meson.build no longer builds kernel_support"
-    assert "'point_distances.c'" in support[1], "kernel_support no longer builds point_distances.c"
-    c_args = re.findall(r"'(-f[^']+)'", support[1])
-    assert "-ffp-contract=off" in c_args, c_args
-    flags = [f for f in project_fortran_flags() if f != "-fopenmp"]
-    assembly = tmp_path / "point_distances.s"
-    subprocess.run(
-        [
-            "gcc",
-            *flags,
-            *c_args,
-            *march,
-            "-fPIC",
-            "-S",
-            str(SOURCES / "point_distances.c"),
-            "-o",
-            str(assembly),
-        ],
-        check=True,
-    )
-    text = assembly.read_text()
+    at run time."""
+    text = dispatched_assembly(tmp_path, "kernel_support", "point_distances.c", march)
     assert re.search(r"\bvsqrtpd\s+%ymm", text), "no four-lane square root"
+    assert "fmadd" not in text, "a fused multiply-add: the two paths would round apart"
     if not march:
         # The baseline path: SSE2's packed square root, no VEX encoding.
         dispatcher = function_bodies(text)["chemlib_point_distances"]
         assert re.search(r"\ssqrtpd\s+%xmm", dispatcher), dispatcher
-    assert "fmadd" not in text
+
+
+@needs_gcc_on_x86_64
+@MARCHES
+def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
+    """frame_sums.c holds rmsd_trajectory's frame pass twice: two-lane sums in
+    SSE2 registers for the baseline, four-lane sums with fused multiply-adds
+    for the CPUs with AVX2 and FMA."""
+    text = dispatched_assembly(tmp_path, "frame_sums", "frame_sums.c", march)
+    bodies = function_bodies(text)
+    wide = next(body for name, body in bodies.items() if name.startswith("frame_sums_avx2"))
+    assert re.search(r"\bvfmadd\w+pd\s+\S+,\s*%ymm", wide), "no four-lane multiply-adds"
+    if not march:
+        # The baseline path, wherever gcc put it (it may inline it into the
+        # dispatcher): SSE2's packed products and sums, no VEX encoding.
+        narrow = "".join(body for name, body in bodies.items() if "avx2" not in name)
+        assert re.search(r"\smulpd\s+\S+,\s*%xmm", narrow), narrow
+        assert re.search(r"\saddpd\s+\S+,\s*%xmm", narrow), narrow
+        assert not re.search(r"\bv[a-z0-9]+\s", narrow), "VEX code in the baseline path"

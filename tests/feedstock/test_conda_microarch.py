@@ -32,7 +32,7 @@ VEX = re.compile(r"^\s*[0-9a-f]+:\s+(v[a-z0-9]+)", re.MULTILINE)
 # The label objdump prints before each function's code: `0000000000008c10 <distances_avx2>:`.
 FUNCTION = re.compile(r"^[0-9a-f]+ <([^>]+)>:$", re.MULTILINE)
 # Loops compiled for AVX2 with __attribute__((target("avx2"))) and run only where
-# __builtin_cpu_supports says so (point_distances.c); gcc may clone them
+# __builtin_cpu_supports says so (point_distances.c, frame_sums.c); gcc may clone them
 # (distances_avx2.constprop.0), never inline them into baseline callers.
 DISPATCHED = re.compile(r"_avx2(\.\w+\.\d+)?$")
 
@@ -168,10 +168,12 @@ def test_only_the_level_3_build_has_avx2_and_fma_code(cycle, tmp_path) -> None:
             if not DISPATCHED.search(function)
         }
         assert undispatched == {}, f"{module}: VEX-encoded (AVX) instructions at level 1"
-    # ... except the AVX2 loop of point_distances.c, which the baseline build carries
-    # for the CPUs that have it (test_simd_dispatch.py checks it matches the baseline loop)
-    distances = next(code for module, code in baseline.items() if module.startswith("_distances"))
-    assert any(DISPATCHED.search(function) for function in _vex_by_function(distances))
+    # ... except the AVX2 loops of point_distances.c and frame_sums.c, which the baseline
+    # build carries for the CPUs that have them (test_simd_dispatch.py and
+    # test_precision.py hold them to what the baseline loops give)
+    for kernel, loop in (("_distances", "distances_avx2"), ("_rmsd", "frame_sums_avx2")):
+        code = next(code for module, code in baseline.items() if module.startswith(kernel))
+        assert any(function.startswith(loop) for function in _vex_by_function(code)), kernel
     # the geometry kernels (angles) are what v3 was measured on: 256-bit vectors and FMA
     geometry = next(code for module, code in v3.items() if module.startswith("_geometry"))
     assert "%ymm" in geometry

@@ -24,6 +24,7 @@ from kernel_references import norms
 from scipy.spatial.transform import Rotation
 
 import chemlib
+from chemlib import _distances, _rmsd
 from chemlib._box import as_cell
 
 EPS = float(np.finfo(np.float64).eps)
@@ -397,6 +398,32 @@ def test_superposed_rmsd_is_within_its_bound(rng, shape, n, offset):
         # The rotation itself is as good as the RMSD claims, to the bound.
         achieved = exact.rmsd(a, frames[2], w, rotation=rotation)
         assert_within(achieved, want, rmsd_bound(want, a, frames[2]), f"{shape} rotation")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("simd_level", [1, 3], ids=["baseline path", "AVX2 path"])
+def test_each_path_of_the_frame_pass_is_within_the_bound(rng, simd_level, dtype):
+    # frame_sums.c's baseline and AVX2 paths sum in different orders (two or
+    # four partial sums, FMA on AVX2); each must meet the bound on its own.
+    # Atom counts 2 to 9 take every remainder of both vector widths.
+    if simd_level == 3 and _distances.dispatched_simd_level() != 3:
+        pytest.skip("this CPU has no AVX2: only the baseline path runs")
+    kernel = _rmsd.rmsd_trajectory_single if dtype == np.float32 else _rmsd.rmsd_trajectory
+    for (shape, n), offset in itertools.product(
+        [("globular", 2), ("globular", 3), ("planar", 5), ("globular", 9), ("linear", 60),
+         ("globular", 500)],
+        [0.0, 1e4],
+    ):  # fmt: skip
+        a = structure(rng, shape, n) + offset
+        frames = np.array([moved(rng, a - offset, noise) + offset for noise in NOISE_LEVELS])
+        frames = frames.astype(dtype)
+        weights = rng.uniform(1.0, 30.0, n)
+        # Scaled into (0, 1] as the public function does, by a power of two: exactly.
+        values, info, non_finite = kernel(a.T, frames.T, weights / 32.0, True, True, simd_level)
+        assert (info, non_finite) == (0, 0)
+        for frame, value in zip(frames.astype(np.float64), values, strict=True):
+            want = exact.rmsd(a, frame, weights, superposition=True)
+            assert_within(value, want, rmsd_bound(want, a, frame), f"{shape} {n}, {offset}")
 
 
 def test_linear_molecules_do_not_lose_half_the_digits(rng):

@@ -1,11 +1,14 @@
-"""Run-time dispatch of the no-box distance loop (src/chemlib/point_distances.c).
+"""Run-time dispatch of the loops compiled for the baseline and for AVX2.
 
-The loop is compiled for the x86-64 baseline and for AVX2, and the CPU picks.
-Both run the same correctly rounded operations in the same order, so every
-distance must be bitwise identical whichever path ran: a user's results do not
-depend on the CPU. The private ``simd_level`` argument of the f2py kernels
-forces a path (1: baseline, 3: AVX2, 0: the CPU's best, what the public
-functions use).
+Two loops are compiled for the x86-64 baseline and for AVX2, and the CPU picks:
+the no-box distance loop (src/chemlib/point_distances.c) and the frame pass of
+rmsd_trajectory's superposition (src/chemlib/frame_sums.c). The distance
+loop's paths run the same correctly rounded operations in the same order, so
+every distance must be bitwise identical whichever path ran. The frame pass
+sums, one partial sum per vector lane, so its paths round differently; each is
+held to rmsd_trajectory's precision bound (test_precision.py). The private
+``simd_level`` argument of the f2py kernels forces a path (1: baseline, 3:
+AVX2, 0: the CPU's best, what the public functions use).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pytest
 from kernel_inputs import positions
 
 import chemlib
-from chemlib import _distances
+from chemlib import _distances, _rmsd
 
 SIMD_AUTO, SIMD_BASELINE, SIMD_X86_64_V3 = 0, 1, 3
 NO_BOX = np.zeros((3, 3))
@@ -101,3 +104,36 @@ def test_paths_are_correctly_rounded_per_operation(rng):
         assert np.array_equal(
             self_distances(points, level).view(np.uint64), expected.view(np.uint64)
         )
+
+
+def trajectory_rmsd(reference, frames, weights, simd_level: int) -> tuple[np.ndarray, int]:
+    kernel = _rmsd.rmsd_trajectory_single if frames.dtype == np.float32 else _rmsd.rmsd_trajectory
+    values, info, non_finite = kernel(reference.T, frames.T, weights, True, True, simd_level)
+    assert info == 0
+    return values, non_finite
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rmsd_trajectory_runs_the_cpus_best_path(rng, dtype):
+    reference = positions(rng, 37) * 4.0
+    frames = (reference + rng.normal(scale=0.7, size=(9, 37, 3)) + 30.0).astype(dtype)
+    weights = rng.uniform(0.1, 1.0, size=37)
+    best, _ = trajectory_rmsd(reference, frames, weights, _distances.dispatched_simd_level())
+    automatic, _ = trajectory_rmsd(reference, frames, weights, SIMD_AUTO)
+    assert np.array_equal(best.view(np.uint64), automatic.view(np.uint64))
+    public = chemlib.rmsd_trajectory(reference, frames, weights)
+    assert np.array_equal(best.view(np.uint64), public.view(np.uint64))
+
+
+@pytest.mark.parametrize("atom", [0, 5, 8])
+def test_a_non_finite_atom_is_seen_on_every_path(rng, atom):
+    # Atom 8 of 9 falls in the vector loops' remainder at both widths.
+    reference = positions(rng, 9)
+    frames = np.stack([reference + 0.1, reference, reference - 0.2])
+    frames[1, atom, 1] = np.nan
+    frames[2, atom, 2] = np.inf
+    for level in (SIMD_BASELINE, SIMD_X86_64_V3):
+        _, non_finite = trajectory_rmsd(reference, frames, np.ones(9), level)
+        assert non_finite == 2
+    with pytest.raises(ValueError, match="frames"):
+        chemlib.rmsd_trajectory(reference, frames)
