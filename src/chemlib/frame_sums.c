@@ -17,21 +17,12 @@
  * paths would make them bitwise equal, but 13 sums of four doubles do not fit
  * SSE2's 16 registers: measured, that made CPUs without AVX2 15% slower, and
  * forbidding FMA made the level-3 build 5% slower. Both paths are held to the
- * precision bound of rmsd_trajectory (tests/kernels/test_simd_dispatch.py).
+ * precision bound of rmsd_trajectory (tests/kernels/test_precision.py).
  * This file is built without -ffp-contract=off for that reason (meson.build).
  */
 #include <stdint.h>
 
-/* Same values as the simd_level arguments of distances.f90 and rmsd.f90. */
-enum { CHEMLIB_SIMD_AUTO = 0, CHEMLIB_SIMD_BASELINE = 1, CHEMLIB_SIMD_X86_64_V3 = 3 };
-
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define CHEMLIB_DISPATCH_AVX2 1
-#else
-#define CHEMLIB_DISPATCH_AVX2 0
-#endif
-
-int chemlib_best_simd_level(void); /* point_distances.c */
+#include "simd_dispatch.h"
 
 /*
  * wa: the weighted centred reference as columns (n, 3), Fortran order;
@@ -91,7 +82,7 @@ frame_sums_baseline(int64_t n, const double *restrict wa, const double *restrict
 }
 
 #if CHEMLIB_DISPATCH_AVX2
-/* Every x86-64-v3 CPU has FMA with AVX2; the dispatch asks for AVX2 and FMA. */
+/* Level 3 means AVX2 and FMA (chemlib_best_simd_level). */
 __attribute__((target("avx2,fma"))) static void
 frame_sums_avx2(int64_t n, const double *restrict wa, const double *restrict ca,
                 const double *restrict b, const double *restrict w, double *restrict s,
@@ -108,7 +99,7 @@ chemlib_frame_sums(int64_t n, const double *wa, const double *ca, const double *
 {
 #if CHEMLIB_DISPATCH_AVX2
     if (simd_level != CHEMLIB_SIMD_BASELINE &&
-        chemlib_best_simd_level() == CHEMLIB_SIMD_X86_64_V3 && __builtin_cpu_supports("fma")) {
+        chemlib_best_simd_level() == CHEMLIB_SIMD_X86_64_V3) {
         frame_sums_avx2(n, wa, ca, b, w, s, sum_wb, sum_wbb);
         return;
     }

@@ -17,17 +17,7 @@
 #include <math.h>
 #include <stdint.h>
 
-/* Which loop to run: CHEMLIB_SIMD_AUTO asks the CPU; the others are for the
- * test that compares the paths, and fall back to the baseline on a CPU
- * without the instructions. Same values as the simd_level argument of
- * distances.f90. */
-enum { CHEMLIB_SIMD_AUTO = 0, CHEMLIB_SIMD_BASELINE = 1, CHEMLIB_SIMD_X86_64_V3 = 3 };
-
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define CHEMLIB_DISPATCH_AVX2 1
-#else
-#define CHEMLIB_DISPATCH_AVX2 0
-#endif
+#include "simd_dispatch.h"
 
 static inline __attribute__((always_inline)) void
 distances_from(const double *restrict point, const double *restrict x, const double *restrict y,
@@ -57,13 +47,14 @@ distances_avx2(const double *restrict point, const double *restrict x, const dou
 }
 #endif
 
-/* The widest loop this CPU runs: CHEMLIB_SIMD_X86_64_V3 or _BASELINE. */
 int
 chemlib_best_simd_level(void)
 {
 #if CHEMLIB_DISPATCH_AVX2
-    /* libgcc's cpu model also checks that the OS saves the YMM registers. */
-    if (__builtin_cpu_supports("avx2")) {
+    /* libgcc's cpu model also checks that the OS saves the YMM registers.
+     * Every x86-64-v3 CPU has FMA beside AVX2; frame_sums.c's AVX2 path uses
+     * it, so the level asks for both. */
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         return CHEMLIB_SIMD_X86_64_V3;
     }
 #endif

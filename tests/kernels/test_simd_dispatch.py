@@ -28,12 +28,13 @@ NO_BOX = np.zeros((3, 3))
 
 
 def numpy_sees_avx2() -> bool:
-    """NumPy's own CPU detection, independent of chemlib's."""
+    """NumPy's own CPU detection, independent of chemlib's: AVX2 and FMA, as
+    chemlib's level 3 requires (every x86-64-v3 CPU has both)."""
     try:
         from numpy._core._multiarray_umath import __cpu_features__
     except ImportError:  # NumPy 1.x
         from numpy.core._multiarray_umath import __cpu_features__
-    return bool(__cpu_features__.get("AVX2"))
+    return bool(__cpu_features__.get("AVX2") and __cpu_features__.get("FMA3"))
 
 
 needs_avx2 = pytest.mark.skipif(
