@@ -91,7 +91,8 @@ def rmsd(
         QCP's ``E0 - lambda`` carries an estimated rounding error above 1e-11
         of itself (nearly identical structures, linear molecules), the
         deviation is summed directly over the rotated atoms, so identical
-        structures give exactly 0 (error bounds: the README's Precision).
+        structures give exactly 0, weighted or not, unless they are linear
+        (error bounds: the README's Precision).
 
     Returns
     -------

@@ -189,6 +189,10 @@ contains
     end subroutine record_frame
 
     ! One pass over the atoms: S and E0 of the structures centred on ca and cb.
+    ! The weight multiplies each product, w (a_i b_j), never one factor: for
+    ! identical structures S is then exactly symmetric, the key matrix's
+    ! first row exactly (trace, 0, 0, 0), the rotation exactly the identity
+    ! and the deviation exactly 0, weighted or not.
     pure subroutine pair_sums(n, a, ca, b, cb, w, s, e0)
         integer(8), intent(in) :: n
         real(dp), intent(in) :: a(n, 3), ca(3), b(n, 3), cb(3), w(n)
@@ -200,11 +204,11 @@ contains
         e0 = 0
         do k = 1, n
             ak = a(k, :) - ca
-            bk = w(k) * (b(k, :) - cb)
+            bk = b(k, :) - cb
             do i = 1, 3
-                s(:, i) = s(:, i) + ak * bk(i)
+                s(:, i) = s(:, i) + w(k) * (ak * bk(i))
             end do
-            e0 = e0 + w(k) * sum(ak**2) + sum(bk * (b(k, :) - cb))
+            e0 = e0 + w(k) * (sum(ak**2) + sum(bk**2))
         end do
         e0 = e0 / 2
     end subroutine pair_sums

@@ -80,6 +80,14 @@ def test_identical_structures_give_exactly_zero(rng):
     a = structure(rng, 500) + 1e4
     assert chemlib.rmsd(a, a, superposition=True) == 0.0
     assert chemlib.rmsd(a, a.copy()) == 0.0
+    # Weighted too: the weight multiplies each product of the refined sums,
+    # so S stays exactly symmetric and the rotation exactly the identity.
+    for n_atoms in (3, 7, 60):
+        b = structure(rng, n_atoms) + 1e4
+        w = rng.uniform(0.1, 3.0, n_atoms)
+        assert chemlib.rmsd(b, b, w, superposition=True) == 0.0
+        assert chemlib.rmsd_trajectory(b, np.stack([b, b]), w).tolist() == [0.0, 0.0]
+        assert chemlib.rotation_matrix(b, b, w)[1] == 0.0
 
 
 def test_nearly_identical_structures_keep_their_digits(rng):
