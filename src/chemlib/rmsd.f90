@@ -55,14 +55,16 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
 end subroutine rmsd_trajectory
 
 ! rmsd_trajectory for float32 frames, read as they are (half the memory
-! traffic of float64, and no float64 copy of the trajectory) and widened one
-! frame at a time into a thread's buffer, which stays in cache for the pass
-! over it; everything after that is float64, exactly as for the same values
-! given as float64.
+! traffic of float64, and no float64 copy of the trajectory). Superposition's
+! pass widens them four values per instruction on CPUs with AVX2; otherwise
+! a frame is widened into a thread's buffer, which stays in cache for the pass
+! over it (frame_msd_single). The arithmetic is float64 throughout, exactly
+! as for the same values given as float64.
 subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, n, nframes, &
                                   values, info, non_finite, simd_level)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
-    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame, widen
+    use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd_single, &
+        record_frame
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), weights(n)
@@ -91,8 +93,7 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     allocate (widened(3, n))
     !$omp do schedule(static)
     do f = 1, nframes
-        call widen(3 * n, frames(:, :, f), widened)
-        call frame_msd(ref, n, widened, weights, msd, frame_info)
+        call frame_msd_single(ref, n, frames(:, :, f), widened, weights, msd, frame_info)
         call record_frame(msd, frame_info, values(f), info, non_finite)
     end do
     !$omp end do

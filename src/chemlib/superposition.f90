@@ -20,8 +20,8 @@ module chemlib_superposition
     use chemlib_minimum_image, only: dp
     implicit none
     private
-    public :: reference_structure, prepared_reference, frame_msd, record_frame, weighted_centroid, &
-        refined_msd, widen
+    public :: reference_structure, prepared_reference, frame_msd, frame_msd_single, record_frame, &
+        weighted_centroid, refined_msd
 
     ! QCP's 2 (E0 - lambda) is used only when its estimated rounding error
     ! (qcp_error_estimate) is at most this fraction of it; otherwise the MSD
@@ -73,6 +73,19 @@ module chemlib_superposition
             real(c_double), intent(out) :: s(3, 3), sum_wb(3), sum_wbb
             integer(c_int), value :: simd_level
         end subroutine frame_sums
+
+        ! The same pass over a float32 frame: the AVX2 path reads it as it is,
+        ! the baseline path widens it into wide first.
+        subroutine frame_sums_single(n, wa, ca, b, w, s, sum_wb, sum_wbb, wide, simd_level) &
+            bind(C, name="chemlib_frame_sums_single")
+            use, intrinsic :: iso_c_binding, only: c_double, c_float, c_int64_t, c_int
+            integer(c_int64_t), value :: n
+            real(c_double), intent(in) :: wa(n, 3), ca(3), w(n)
+            real(c_float), intent(in) :: b(3, n)
+            real(c_double), intent(out) :: s(3, 3), sum_wb(3), sum_wbb
+            real(c_double), intent(inout) :: wide(3, n)
+            integer(c_int), value :: simd_level
+        end subroutine frame_sums_single
     end interface
 
 contains
@@ -161,19 +174,6 @@ contains
         end do
         msd = total / wsum
     end function direct_msd
-
-    ! A float32 frame, given as its m = 3n values in memory order, widened
-    ! into float64: one unit-stride pass the compiler vectorises at any width.
-    pure subroutine widen(m, narrow, wide)
-        integer(8), intent(in) :: m
-        real(real32), intent(in) :: narrow(m)
-        real(dp), intent(out) :: wide(m)
-        integer(8) :: k
-
-        do k = 1, m  ! must vectorise
-            wide(k) = real(narrow(k), dp)
-        end do
-    end subroutine widen
 
     ! Stores a frame's RMSD and adds its screen and LAPACK info to the
     ! trajectory's totals.
@@ -354,12 +354,32 @@ contains
         real(dp), intent(in) :: b(3, n), w(n)
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, cb(3), e0, lambda, slope, rotation(3, 3)
-        logical :: converged
-        integer :: i
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, rotation(3, 3)
+        logical :: refine
 
         info = 0
         call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, ref%simd_level)
+        call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
+        ! b's centroid afresh (not ca + cb): identical structures then get
+        ! bit-identical centred coordinates, the identity and exactly 0.
+        if (refine) call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), &
+                                     weighted_centroid(n, b, w, ref%wsum), w, ref%wsum, msd, rotation, info)
+    end subroutine superposed_msd
+
+    ! The MSD from a frame's sums (frame_sums), or refine = .true. when QCP's
+    ! answer cannot be trusted and refined_msd must recompute it. msd is NaN
+    ! when the frame held a NaN or infinity.
+    subroutine qcp_msd(ref, s_raw, sum_wb, sum_wbb, n, msd, refine)
+        type(reference_structure), intent(in) :: ref
+        real(dp), intent(in) :: s_raw(3, 3), sum_wb(3), sum_wbb
+        integer(8), intent(in) :: n
+        real(dp), intent(out) :: msd
+        logical, intent(out) :: refine
+        real(dp) :: s(3, 3), cb(3), e0, lambda, slope
+        logical :: converged
+        integer :: i
+
+        refine = .false.
         ! A NaN or infinity in b makes its weighted sum non-finite (w * inf is
         ! inf, or NaN for w = 0); the solvers never see it.
         if (.not. all(ieee_is_finite(sum_wb))) then
@@ -369,7 +389,7 @@ contains
         cb = sum_wb / ref%wsum  ! relative to ca
         ! S of the centred pair: sum w a_c (b - cb)^T = S_raw - sum_wa cb^T.
         do i = 1, 3
-            s(:, i) = s(:, i) - ref%sum_wa * cb(i)
+            s(:, i) = s_raw(:, i) - ref%sum_wa * cb(i)
         end do
         e0 = (ref%ga + sum_wbb - ref%wsum * dot_product(cb, cb)) / 2
         call qcp_largest_eigenvalue(s, e0, lambda, slope, converged)
@@ -377,12 +397,40 @@ contains
             <= QCP_RELATIVE_TOLERANCE * (e0 - lambda)) then
             msd = 2 * (e0 - lambda) / ref%wsum
         else
-            ! b's centroid afresh (not ca + cb): identical structures then get
-            ! bit-identical centred coordinates, the identity and exactly 0.
-            call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), &
-                             weighted_centroid(n, b, w, ref%wsum), w, ref%wsum, msd, rotation, info)
+            refine = .true.
         end if
-    end subroutine superposed_msd
+    end subroutine qcp_msd
+
+    ! frame_msd for a float32 frame b (rows). Superposition takes the frame
+    ! as it is (frame_sums_single); everything else, and the refined
+    ! fallback, works on the frame widened into wide, a buffer of the caller's
+    ! (3n doubles) whose contents are then the frame's.
+    subroutine frame_msd_single(ref, n, b, wide, w, msd, info)
+        type(reference_structure), intent(in) :: ref
+        integer(8), intent(in) :: n
+        real(real32), intent(in) :: b(3, n)
+        real(dp), intent(inout) :: wide(3, n)
+        real(dp), intent(in) :: w(n)
+        real(dp), intent(out) :: msd
+        integer, intent(out) :: info
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, rotation(3, 3)
+        logical :: refine
+
+        info = 0
+        if (.not. ref%superposition) then
+            wide = real(b, dp)
+            call frame_msd(ref, n, wide, w, msd, info)
+            return
+        end if
+        call frame_sums_single(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, wide, &
+                               ref%simd_level)
+        call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
+        if (refine) then
+            wide = real(b, dp)
+            call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(wide), &
+                             weighted_centroid(n, wide, w, ref%wsum), w, ref%wsum, msd, rotation, info)
+        end if
+    end subroutine frame_msd_single
 
     ! The same deviation the careful way: sums over centred coordinates, the
     ! rotation from LAPACK (returned too), and the deviation summed directly

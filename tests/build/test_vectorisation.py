@@ -196,13 +196,18 @@ def test_no_box_distance_loop_dispatches_to_avx2(tmp_path, march):
 @needs_gcc_on_x86_64
 @MARCHES
 def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
-    """frame_sums.c holds rmsd_trajectory's frame pass twice: two-lane sums in
-    SSE2 registers for the baseline, four-lane sums with fused multiply-adds
-    for the CPUs with AVX2 and FMA."""
+    """frame_sums.c holds rmsd_trajectory's frame pass for the baseline (two-lane
+    sums in SSE2 registers) and for the CPUs with AVX2 and FMA: four-lane sums
+    with fused multiply-adds, once for float64 frames and once for float32
+    frames, widened four values per instruction as they are loaded."""
     text = dispatched_assembly(tmp_path, "frame_sums", "frame_sums.c", march)
     bodies = function_bodies(text)
-    wide = next(body for name, body in bodies.items() if name.startswith("frame_sums_avx2"))
-    assert re.search(r"\bvfmadd\w+pd\s+\S+,\s*%ymm", wide), "no four-lane multiply-adds"
+    for name, single in (("frame_sums_avx2", False), ("frame_sums_single_avx2", True)):
+        wide = next((body for label, body in bodies.items() if label.startswith(name)), None)
+        assert wide is not None, f"no {name} in {sorted(bodies)}"
+        assert re.search(r"\bvfmadd\w+pd\s+\S+,\s*%ymm", wide), f"{name}: no 4-lane FMA"
+        widens = bool(re.search(r"\bvcvtps2pd\s+\S+,\s*%ymm", wide))
+        assert widens == single, f"{name} widens float32: {widens}"
     if not march:
         # The baseline path, wherever gcc put it (it may inline it into the
         # dispatcher): SSE2's packed products and sums, no VEX encoding.
