@@ -7,6 +7,8 @@ tests check that the suite measures and reports what it says it does.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -115,6 +117,26 @@ def test_run_writes_the_record_the_table_reads(tmp_path, monkeypatch, capsys):
         assert ours["repeats"] >= 3
     assert "| wrap |" in capsys.readouterr().out
     assert "| wrap |" in table.render([result])
+
+
+@pytest.mark.parametrize("given", [None, "ACTIVE"])
+def test_the_script_waits_passively_unless_told_otherwise(tmp_path, given):
+    # Run as a script, before any OpenMP runtime loads, run.py makes idle
+    # OpenMP threads sleep rather than spin, so that one implementation's
+    # runtime does not hold the cores the next one needs; an explicit
+    # OMP_WAIT_POLICY is kept. The record says which policy was in force.
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    arguments = ["--quick", "--only", "periodic", "--match", r"wrap \[.*triclinic", "--no-plot"]
+    subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), *arguments, "--output", str(tmp_path)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    result = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert result["omp_wait_policy"] == (given or "PASSIVE")
 
 
 def test_match_runs_only_the_cases_it_names(tmp_path):
