@@ -26,6 +26,9 @@ for build in "${builds[@]}"; do
         python benchmarks/run.py --label "$build" --output "benchmarks/results/$build" "$@"
 done
 printf '\n==> README table\n'
+# The v3 column first (its peers' times head the table), then the baseline's, then any other.
 runs=(benchmarks/results/x86-64-v3/benchmarks.json benchmarks/results/x86-64/benchmarks.json)
-[[ " ${builds[*]} " == *" x86-64-v4 "* ]] && runs+=(benchmarks/results/x86-64-v4/benchmarks.json)
+for build in "${builds[@]:1}"; do
+    runs+=("benchmarks/results/$build/benchmarks.json")
+done
 python benchmarks/table.py "${runs[@]}"

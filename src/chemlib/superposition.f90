@@ -354,17 +354,30 @@ contains
         real(dp), intent(in) :: b(3, n), w(n)
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, rotation(3, 3)
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb
         logical :: refine
 
         info = 0
         call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, ref%simd_level)
         call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
-        ! b's centroid afresh (not ca + cb): identical structures then get
-        ! bit-identical centred coordinates, the identity and exactly 0.
-        if (refine) call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), &
-                                     weighted_centroid(n, b, w, ref%wsum), w, ref%wsum, msd, rotation, info)
+        if (refine) call refined_frame_msd(ref, n, b, w, msd, info)
     end subroutine superposed_msd
+
+    ! refined_msd of frame b (rows) against the prepared reference, for the
+    ! frames QCP cannot be trusted with. b's centroid afresh (not ca + cb):
+    ! identical structures then get bit-identical centred coordinates, the
+    ! identity and exactly 0.
+    subroutine refined_frame_msd(ref, n, b, w, msd, info)
+        type(reference_structure), intent(in) :: ref
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: b(3, n), w(n)
+        real(dp), intent(out) :: msd
+        integer, intent(out) :: info
+        real(dp) :: rotation(3, 3)
+
+        call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), &
+                         weighted_centroid(n, b, w, ref%wsum), w, ref%wsum, msd, rotation, info)
+    end subroutine refined_frame_msd
 
     ! The MSD from a frame's sums (frame_sums), or refine = .true. when QCP's
     ! answer cannot be trusted and refined_msd must recompute it. msd is NaN
@@ -413,7 +426,7 @@ contains
         real(dp), intent(in) :: w(n)
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: s(3, 3), sum_wb(3), sum_wbb, rotation(3, 3)
+        real(dp) :: s(3, 3), sum_wb(3), sum_wbb
         logical :: refine
 
         info = 0
@@ -427,8 +440,7 @@ contains
         call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
         if (refine) then
             wide = real(b, dp)
-            call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(wide), &
-                             weighted_centroid(n, wide, w, ref%wsum), w, ref%wsum, msd, rotation, info)
+            call refined_frame_msd(ref, n, wide, w, msd, info)
         end if
     end subroutine frame_msd_single
 
