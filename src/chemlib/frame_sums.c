@@ -40,11 +40,17 @@
  * s: 3x3 in Fortran order, s(i, j) = sum w a'_i (b - ca)_j. b is taken
  * relative to ca, which removes the bulk of any offset from the origin before
  * anything is squared.
+ *
+ * centred (a constant once inlined) is 0 for precentred frames: the caller
+ * centred them, so ca is not subtracted and sum_wb, which would only serve
+ * to centre b, is not summed (left 0): per atom 3 subtractions and 3
+ * weighted sums fewer. S and the norm remain, the pass mdtraj's precentred
+ * path makes (there in float32).
  */
-static void
-frame_sums_baseline(int64_t n, const double *restrict wa, const double *restrict ca,
+static inline CHEMLIB_ALWAYS_INLINE void
+frame_pass_portable(int64_t n, const double *restrict wa, const double *restrict ca,
                     const double *restrict b, const double *restrict w, double *restrict s,
-                    double *restrict sum_wb, double *restrict sum_wbb)
+                    double *restrict sum_wb, double *restrict sum_wbb, const int centred)
 {
     const double *restrict wa_x = wa, *restrict wa_y = wa + n, *restrict wa_z = wa + 2 * n;
     const double cx = ca[0], cy = ca[1], cz = ca[2];
@@ -52,11 +58,18 @@ frame_sums_baseline(int64_t n, const double *restrict wa, const double *restrict
     double wbx = 0, wby = 0, wbz = 0, wbb = 0;
 #pragma omp simd reduction(+ : s11, s21, s31, s12, s22, s32, s13, s23, s33, wbx, wby, wbz, wbb)
     for (int64_t k = 0; k < n; ++k) {
-        const double bx = b[3 * k] - cx, by = b[3 * k + 1] - cy, bz = b[3 * k + 2] - cz;
+        double bx = b[3 * k], by = b[3 * k + 1], bz = b[3 * k + 2];
+        if (centred) {
+            bx -= cx;
+            by -= cy;
+            bz -= cz;
+        }
         const double tx = w[k] * bx, ty = w[k] * by, tz = w[k] * bz;
-        wbx += tx;
-        wby += ty;
-        wbz += tz;
+        if (centred) {
+            wbx += tx;
+            wby += ty;
+            wbz += tz;
+        }
         wbb += tx * bx + ty * by + tz * bz;
         s11 += wa_x[k] * bx;
         s21 += wa_y[k] * bx;
@@ -81,6 +94,18 @@ frame_sums_baseline(int64_t n, const double *restrict wa, const double *restrict
     sum_wb[1] = wby;
     sum_wb[2] = wbz;
     *sum_wbb = wbb;
+}
+
+/* The portable path, compiled once per kind of frame. */
+static void
+frame_sums_baseline(int64_t n, const double *wa, const double *ca, const double *b,
+                    const double *w, double *s, double *sum_wb, double *sum_wbb, int precentred)
+{
+    if (precentred) {
+        frame_pass_portable(n, wa, ca, b, w, s, sum_wb, sum_wbb, 0);
+    } else {
+        frame_pass_portable(n, wa, ca, b, w, s, sum_wb, sum_wbb, 1);
+    }
 }
 
 #if CHEMLIB_DISPATCH_AVX2
@@ -148,17 +173,22 @@ lane_sum(__m256d v)
 }
 
 /* The sums of one group of four atoms: rows split into x, y and z, taken
- * relative to ca here; wk their weights, a the weighted reference's x, y, z.
- * Lanes of atoms that do not exist hold zero weights and zero reference
- * values and add exact zeros. */
+ * relative to ca here unless the frame is precentred (centred 0: no
+ * subtraction and no sum_wb); wk their weights, a the weighted reference's
+ * x, y, z. Lanes of atoms that do not exist hold zero weights and zero
+ * reference values and add exact zeros. */
 AVX2_INLINE void
 add_group(const __m256d rows[3], const __m256d centre[3], __m256d wk, const __m256d a[3],
-          __m256d s[3][3], __m256d wb[3], __m256d *wbb)
+          __m256d s[3][3], __m256d wb[3], __m256d *wbb, const int centred)
 {
     __m256d bc[3];
     for (int j = 0; j < 3; ++j) {
-        bc[j] = _mm256_sub_pd(rows[j], centre[j]);
-        wb[j] = _mm256_fmadd_pd(wk, bc[j], wb[j]);
+        if (centred) {
+            bc[j] = _mm256_sub_pd(rows[j], centre[j]);
+            wb[j] = _mm256_fmadd_pd(wk, bc[j], wb[j]);
+        } else {
+            bc[j] = rows[j];
+        }
     }
     /* w |b - ca|^2 as w (x^2 + y^2 + z^2): 19 operations per group where
      * (w x) x + (w y) y + (w z) z took 21, and one operation on wbb, whose
@@ -174,50 +204,53 @@ add_group(const __m256d rows[3], const __m256d centre[3], __m256d wk, const __m2
 }
 
 /* The frame pass for frames of element type T, loaded four row values at a
- * time by LOAD (LOAD_MASKED for the last, partial group). */
-#define FRAME_SUMS_AVX2(NAME, T, LOAD, LOAD_MASKED)                                                \
-    AVX2 static void NAME(int64_t n, const double *restrict wa, const double *restrict ca,         \
+ * time by LOAD (LOAD_MASKED for the last, partial group); CENTRED 0 for
+ * precentred frames (add_group). */
+#define FRAME_SUMS_AVX2(NAME, T, LOAD, LOAD_MASKED, CENTRED)                                        \
+    AVX2 static void NAME(int64_t n, const double *restrict wa, const double *restrict ca,          \
                           const T *restrict b, const double *restrict w, double *restrict s,        \
-                          double *restrict sum_wb, double *restrict sum_wbb)                       \
-    {                                                                                              \
-        const __m256d centre[3] = {_mm256_set1_pd(ca[0]), _mm256_set1_pd(ca[1]),                  \
-                                   _mm256_set1_pd(ca[2])};                                         \
-        __m256d acc[3][3], wb[3], wbb = _mm256_setzero_pd(), rows[3], a[3];                        \
-        for (int j = 0; j < 3; ++j) {                                                              \
-            wb[j] = wbb;                                                                           \
-            for (int i = 0; i < 3; ++i) {                                                          \
-                acc[j][i] = wbb;                                                                   \
-            }                                                                                      \
-        }                                                                                          \
-        int64_t k = 0;                                                                             \
-        for (; k + 4 <= n; k += 4) {                                                               \
-            split_rows(LOAD(b + 3 * k), LOAD(b + 3 * k + 4), LOAD(b + 3 * k + 8), rows);           \
-            for (int i = 0; i < 3; ++i) {                                                          \
-                a[i] = _mm256_loadu_pd(wa + i * n + k);                                            \
-            }                                                                                      \
-            add_group(rows, centre, _mm256_loadu_pd(w + k), a, acc, wb, &wbb);                     \
-        }                                                                                          \
-        if (k < n) {                                                                               \
-            const __m256i atoms = lanes_below(k, n);                                               \
-            split_rows(LOAD_MASKED(b + 3 * k, lanes_below(3 * k, 3 * n)),                          \
-                       LOAD_MASKED(b + 3 * k + 4, lanes_below(3 * k + 4, 3 * n)),                  \
-                       LOAD_MASKED(b + 3 * k + 8, lanes_below(3 * k + 8, 3 * n)), rows);           \
-            for (int i = 0; i < 3; ++i) {                                                          \
-                a[i] = _mm256_maskload_pd(wa + i * n + k, atoms);                                  \
-            }                                                                                      \
-            add_group(rows, centre, _mm256_maskload_pd(w + k, atoms), a, acc, wb, &wbb);           \
-        }                                                                                          \
-        for (int j = 0; j < 3; ++j) {                                                              \
-            for (int i = 0; i < 3; ++i) {                                                          \
-                s[3 * j + i] = lane_sum(acc[j][i]);                                                \
-            }                                                                                      \
-            sum_wb[j] = lane_sum(wb[j]);                                                           \
-        }                                                                                          \
-        *sum_wbb = lane_sum(wbb);                                                                  \
+                          double *restrict sum_wb, double *restrict sum_wbb)                        \
+    {                                                                                               \
+        const __m256d centre[3] = {_mm256_set1_pd(ca[0]), _mm256_set1_pd(ca[1]),                    \
+                                   _mm256_set1_pd(ca[2])};                                          \
+        __m256d acc[3][3], wb[3], wbb = _mm256_setzero_pd(), rows[3], a[3];                         \
+        for (int j = 0; j < 3; ++j) {                                                               \
+            wb[j] = wbb;                                                                            \
+            for (int i = 0; i < 3; ++i) {                                                           \
+                acc[j][i] = wbb;                                                                    \
+            }                                                                                       \
+        }                                                                                           \
+        int64_t k = 0;                                                                              \
+        for (; k + 4 <= n; k += 4) {                                                                \
+            split_rows(LOAD(b + 3 * k), LOAD(b + 3 * k + 4), LOAD(b + 3 * k + 8), rows);            \
+            for (int i = 0; i < 3; ++i) {                                                           \
+                a[i] = _mm256_loadu_pd(wa + i * n + k);                                             \
+            }                                                                                       \
+            add_group(rows, centre, _mm256_loadu_pd(w + k), a, acc, wb, &wbb, CENTRED);             \
+        }                                                                                           \
+        if (k < n) {                                                                                \
+            const __m256i atoms = lanes_below(k, n);                                                \
+            split_rows(LOAD_MASKED(b + 3 * k, lanes_below(3 * k, 3 * n)),                           \
+                       LOAD_MASKED(b + 3 * k + 4, lanes_below(3 * k + 4, 3 * n)),                   \
+                       LOAD_MASKED(b + 3 * k + 8, lanes_below(3 * k + 8, 3 * n)), rows);            \
+            for (int i = 0; i < 3; ++i) {                                                           \
+                a[i] = _mm256_maskload_pd(wa + i * n + k, atoms);                                   \
+            }                                                                                       \
+            add_group(rows, centre, _mm256_maskload_pd(w + k, atoms), a, acc, wb, &wbb, CENTRED);   \
+        }                                                                                           \
+        for (int j = 0; j < 3; ++j) {                                                               \
+            for (int i = 0; i < 3; ++i) {                                                           \
+                s[3 * j + i] = lane_sum(acc[j][i]);                                                 \
+            }                                                                                       \
+            sum_wb[j] = lane_sum(wb[j]);                                                            \
+        }                                                                                           \
+        *sum_wbb = lane_sum(wbb);                                                                   \
     }
 
-FRAME_SUMS_AVX2(frame_sums_avx2, double, load_rows_f64, load_rows_f64_masked)
-FRAME_SUMS_AVX2(frame_sums_single_avx2, float, load_rows_f32, load_rows_f32_masked)
+FRAME_SUMS_AVX2(frame_sums_avx2, double, load_rows_f64, load_rows_f64_masked, 1)
+FRAME_SUMS_AVX2(frame_sums_single_avx2, float, load_rows_f32, load_rows_f32_masked, 1)
+FRAME_SUMS_AVX2(frame_sums_precentred_avx2, double, load_rows_f64, load_rows_f64_masked, 0)
+FRAME_SUMS_AVX2(frame_sums_single_precentred_avx2, float, load_rows_f32, load_rows_f32_masked, 0)
 
 /* Whether this call runs the AVX2 path. */
 static int
@@ -228,20 +261,23 @@ use_avx2(int simd_level)
 }
 #endif
 
-/* Called from Fortran (bind(C) in superposition.f90), once per frame. */
+/* Called from Fortran (bind(C) in superposition.f90), once per frame;
+ * precentred: the caller centred the frames (frame_pass_portable). */
 void
 chemlib_frame_sums(int64_t n, const double *wa, const double *ca, const double *b,
-                   const double *w, double *s, double *sum_wb, double *sum_wbb, int simd_level)
+                   const double *w, double *s, double *sum_wb, double *sum_wbb, int precentred,
+                   int simd_level)
 {
 #if CHEMLIB_DISPATCH_AVX2
     if (use_avx2(simd_level)) {
-        frame_sums_avx2(n, wa, ca, b, w, s, sum_wb, sum_wbb);
+        (precentred ? frame_sums_precentred_avx2 : frame_sums_avx2)(n, wa, ca, b, w, s, sum_wb,
+                                                                    sum_wbb);
         return;
     }
 #else
     (void)simd_level;
 #endif
-    frame_sums_baseline(n, wa, ca, b, w, s, sum_wb, sum_wbb);
+    frame_sums_baseline(n, wa, ca, b, w, s, sum_wb, sum_wbb, precentred);
 }
 
 /* The same for a float32 frame: the AVX2 path reads it as it is; the baseline
@@ -249,11 +285,12 @@ chemlib_frame_sums(int64_t n, const double *wa, const double *ca, const double *
 void
 chemlib_frame_sums_single(int64_t n, const double *wa, const double *ca, const float *b,
                           const double *w, double *s, double *sum_wb, double *sum_wbb,
-                          double *wide, int simd_level)
+                          double *wide, int precentred, int simd_level)
 {
 #if CHEMLIB_DISPATCH_AVX2
     if (use_avx2(simd_level)) {
-        frame_sums_single_avx2(n, wa, ca, b, w, s, sum_wb, sum_wbb);
+        (precentred ? frame_sums_single_precentred_avx2 : frame_sums_single_avx2)(
+            n, wa, ca, b, w, s, sum_wb, sum_wbb);
         return;
     }
 #else
@@ -262,5 +299,5 @@ chemlib_frame_sums_single(int64_t n, const double *wa, const double *ca, const f
     for (int64_t i = 0; i < 3 * n; ++i) {
         wide[i] = b[i];
     }
-    frame_sums_baseline(n, wa, ca, wide, w, s, sum_wb, sum_wbb);
+    frame_sums_baseline(n, wa, ca, wide, w, s, sum_wb, sum_wbb, precentred);
 }

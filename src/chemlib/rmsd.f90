@@ -14,20 +14,22 @@
 
 ! values(f) = weighted RMSD between reference and frames(:, :, f). center
 ! subtracts each structure's weighted centroid; superposition (which implies
-! centring) also minimises over rotations. info is nonzero if LAPACK failed;
+! centring) also minimises over rotations. precentered: the caller centred
+! reference and frames, so nothing is centred and superposition rotates about
+! the origin (mdtraj's precentered). info is nonzero if LAPACK failed;
 ! non_finite counts the frames holding a NaN or infinity. Each frame is read
 ! where it lies, in one pass (superposition.f90); the threads share one
 ! parallel region for all the frames. simd_level (optional, 0: the best the
 ! CPU has) picks the instructions of that pass, for the test that compares
 ! them (frame_sums.c).
-subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n, nframes, &
-                           values, info, non_finite, simd_level)
+subroutine rmsd_trajectory(reference, frames, weights, center, superposition, precentered, &
+                           n, nframes, values, info, non_finite, simd_level)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
     use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd, record_frame
     implicit none
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), frames(3, n, nframes), weights(n)
-    logical, intent(in) :: center, superposition
+    logical, intent(in) :: center, superposition, precentered
     real(8), intent(out) :: values(nframes)
     integer, intent(out) :: info
     integer(8), intent(out) :: non_finite
@@ -41,7 +43,7 @@ subroutine rmsd_trajectory(reference, frames, weights, center, superposition, n,
     integer :: frame_info
     integer(8) :: f
 
-    ref = prepared_reference(n, reference, weights, center, superposition)
+    ref = prepared_reference(n, reference, weights, center, superposition, precentered)
     ref%simd_level = simd_level
     info = 0
     non_finite = 0
@@ -60,8 +62,8 @@ end subroutine rmsd_trajectory
 ! a frame is widened into a thread's buffer, which stays in cache for the pass
 ! over it (frame_msd_single). The arithmetic is float64 throughout, exactly
 ! as for the same values given as float64.
-subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, n, nframes, &
-                                  values, info, non_finite, simd_level)
+subroutine rmsd_trajectory_single(reference, frames, weights, center, superposition, &
+                                  precentered, n, nframes, values, info, non_finite, simd_level)
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK
     use chemlib_superposition, only: reference_structure, prepared_reference, frame_msd_single, &
         record_frame
@@ -69,7 +71,7 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     integer(8), intent(in) :: n, nframes
     real(8), intent(in) :: reference(3, n), weights(n)
     real(4), intent(in) :: frames(3, n, nframes)
-    logical, intent(in) :: center, superposition
+    logical, intent(in) :: center, superposition, precentered
     real(8), intent(out) :: values(nframes)
     integer, intent(out) :: info
     integer(8), intent(out) :: non_finite
@@ -84,7 +86,7 @@ subroutine rmsd_trajectory_single(reference, frames, weights, center, superposit
     integer :: frame_info
     integer(8) :: f
 
-    ref = prepared_reference(n, reference, weights, center, superposition)
+    ref = prepared_reference(n, reference, weights, center, superposition, precentered)
     ref%simd_level = simd_level
     info = 0
     non_finite = 0

@@ -40,13 +40,14 @@ def _check_lapack(info: int, names: str) -> None:
 
 
 def _rescaled_frames(
-    ref: FloatArray, trajectory: KernelFloatArray, w: FloatArray, centre: bool, superpose: bool
+    ref: FloatArray, trajectory: KernelFloatArray, w: FloatArray, flags: tuple[bool, bool, bool]
 ) -> FloatArray:
     """Every frame's RMSD with it and the reference scaled exactly by a power of two.
 
     The slow path, for magnitudes whose squares leave float64's range: each
     frame shares the exponent of its largest coordinate (or the reference's),
-    and frames with the same exponent go to the kernel together.
+    and frames with the same exponent go to the kernel together. flags: the
+    kernel's center, superposition and precentered.
     """
     largest = np.abs(trajectory).max(axis=(1, 2)).astype(np.float64)
     exponents = np.maximum(np.frexp(largest)[1], power_of_two_exponent(ref))
@@ -54,9 +55,7 @@ def _rescaled_frames(
     for exponent in np.unique(exponents):
         chosen = exponents == exponent
         frames = np.ldexp(trajectory[chosen].astype(np.float64), -exponent)
-        scaled, info, _ = _rmsd.rmsd_trajectory(
-            np.ldexp(ref, -exponent).T, frames.T, w, centre, superpose
-        )
+        scaled, info, _ = _rmsd.rmsd_trajectory(np.ldexp(ref, -exponent).T, frames.T, w, *flags)
         _check_lapack(info, "reference and frames")
         values[chosen] = scaled_back(scaled, exponent, "the RMSD of some frames")
     return values
@@ -118,6 +117,8 @@ def rmsd_trajectory(
     weights: ArrayLike | None = None,
     superposition: bool = True,
     center: bool = True,
+    *,
+    precentered: bool = False,
 ) -> FloatArray:
     """RMSD of every frame of a trajectory against one reference structure.
 
@@ -138,6 +139,14 @@ def rmsd_trajectory(
         Minimise over rotations (and translations) of each frame (default True).
     center : bool
         Subtract centroids when not superposing (default True).
+    precentered : bool
+        The caller has centred the reference and every frame on their
+        weighted centroids (with these weights), as mdtraj's ``precentered``:
+        nothing is centred here, so superposition only rotates, about the
+        origin, and ``center`` is moot. The pass over each frame then skips
+        the centroid: faster when one trajectory is compared many times. A
+        frame that is not centred gets the RMSD after the best rotation about
+        the origin, not the translated minimum (default False).
 
     Returns
     -------
@@ -162,19 +171,22 @@ def rmsd_trajectory(
         )
     _require_atoms(len(ref), "reference and frames")
     w, _ = unit_scaled(as_weights(weights, "weights", len(ref)))
-    superpose = flag(superposition, "superposition")
-    centre = flag(center, "center")
+    flags = (
+        flag(center, "center"),
+        flag(superposition, "superposition"),
+        flag(precentered, "precentered"),
+    )
     if not len(trajectory):
         return np.empty(0)
     kernel = (
         _rmsd.rmsd_trajectory_single if trajectory.dtype == np.float32 else _rmsd.rmsd_trajectory
     )
-    values, info, non_finite = kernel(ref.T, trajectory.T, w, centre, superpose)
+    values, info, non_finite = kernel(ref.T, trajectory.T, w, *flags)
     raise_if_non_finite(non_finite, {"frames": trajectory})
     # From finite input, a non-finite count or a LAPACK failure means sums of
     # squares overflowed; a reference out of range may have underflowed them.
     if info or non_finite or abs(power_of_two_exponent(ref)) > SAFE_EXPONENT:
-        values = _rescaled_frames(ref, trajectory, w, centre, superpose)
+        values = _rescaled_frames(ref, trajectory, w, flags)
     return values
 
 

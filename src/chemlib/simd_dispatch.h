@@ -19,6 +19,16 @@ enum { CHEMLIB_SIMD_AUTO = 0, CHEMLIB_SIMD_BASELINE = 1, CHEMLIB_SIMD_X86_64_V3 
 #define CHEMLIB_DISPATCH_AVX2 0
 #endif
 
+/* For a helper whose constant flag argument must fold away in each caller
+ * (frame_sums.c): inlined whatever the compiler's own judgement. */
+#if defined(__GNUC__)
+#define CHEMLIB_ALWAYS_INLINE __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define CHEMLIB_ALWAYS_INLINE __forceinline
+#else
+#define CHEMLIB_ALWAYS_INLINE
+#endif
+
 /* The widest loops this CPU runs: CHEMLIB_SIMD_X86_64_V3 (AVX2 and FMA) or
  * CHEMLIB_SIMD_BASELINE. Defined in point_distances.c. */
 int chemlib_best_simd_level(void);

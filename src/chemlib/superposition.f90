@@ -46,11 +46,13 @@ module chemlib_superposition
     ! What every frame is compared with: the reference centred once, with the
     ! sums over it that each frame's pass would otherwise recompute.
     type :: reference_structure
-        logical :: center, superposition
+        ! precentered: the caller centred reference and frames; superposition
+        ! then only rotates, about the origin, and nothing is centred here.
+        logical :: center, superposition, precentered
         real(dp), allocatable :: centred(:, :)  ! a - centroid, columns (n, 3)
         ! w (a - centroid): S = sum w a' b'^T without a product by w per frame
         real(dp), allocatable :: weighted(:, :)
-        real(dp) :: centroid(3)                 ! 0 unless centring or superposing
+        real(dp) :: centroid(3)                 ! 0 unless centring here
         real(dp) :: wsum                        ! sum w
         real(dp) :: ga                          ! sum w |a'|^2
         real(dp) :: sum_wa(3)                   ! sum w a': zero but for rounding
@@ -64,27 +66,28 @@ module chemlib_superposition
         ! that it is compiled for the baseline and for AVX2 and dispatched at
         ! run time (frame_sums.c): with b' = b - ca, S_raw = sum wa b'^T (wa:
         ! the weighted centred reference, so 9 products per atom, not 12),
-        ! sum_wb = sum w b' and sum_wbb = sum w |b'|^2.
-        subroutine frame_sums(n, wa, ca, b, w, s, sum_wb, sum_wbb, simd_level) &
+        ! sum_wb = sum w b' and sum_wbb = sum w |b'|^2. precentered (nonzero):
+        ! b' = b, and sum_wb is left 0.
+        subroutine frame_sums(n, wa, ca, b, w, s, sum_wb, sum_wbb, precentered, simd_level) &
             bind(C, name="chemlib_frame_sums")
             use, intrinsic :: iso_c_binding, only: c_double, c_int64_t, c_int
             integer(c_int64_t), value :: n
             real(c_double), intent(in) :: wa(n, 3), ca(3), b(3, n), w(n)
             real(c_double), intent(out) :: s(3, 3), sum_wb(3), sum_wbb
-            integer(c_int), value :: simd_level
+            integer(c_int), value :: precentered, simd_level
         end subroutine frame_sums
 
         ! The same pass over a float32 frame: the AVX2 path reads it as it is,
         ! the baseline path widens it into wide first.
-        subroutine frame_sums_single(n, wa, ca, b, w, s, sum_wb, sum_wbb, wide, simd_level) &
-            bind(C, name="chemlib_frame_sums_single")
+        subroutine frame_sums_single(n, wa, ca, b, w, s, sum_wb, sum_wbb, wide, precentered, &
+                                     simd_level) bind(C, name="chemlib_frame_sums_single")
             use, intrinsic :: iso_c_binding, only: c_double, c_float, c_int64_t, c_int
             integer(c_int64_t), value :: n
             real(c_double), intent(in) :: wa(n, 3), ca(3), w(n)
             real(c_float), intent(in) :: b(3, n)
             real(c_double), intent(out) :: s(3, 3), sum_wb(3), sum_wbb
             real(c_double), intent(inout) :: wide(3, n)
-            integer(c_int), value :: simd_level
+            integer(c_int), value :: precentered, simd_level
         end subroutine frame_sums_single
     end interface
 
@@ -110,19 +113,23 @@ contains
     end function weighted_centroid
 
     ! The reference of a trajectory comparison (rows), centred on its
-    ! weighted centroid when frames are centred or superposed.
-    function prepared_reference(n, a, w, center, superposition) result(ref)
+    ! weighted centroid when frames are centred or superposed, unless the
+    ! caller centred both (precentered: center is then moot).
+    function prepared_reference(n, a, w, center, superposition, precentered) result(ref)
         integer(8), intent(in) :: n
         real(dp), intent(in) :: a(3, n), w(n)
-        logical, intent(in) :: center, superposition
+        logical, intent(in) :: center, superposition, precentered
         type(reference_structure) :: ref
         integer :: i
 
-        ref%center = center
+        ref%center = center .and. .not. precentered
         ref%superposition = superposition
+        ref%precentered = precentered
         ref%wsum = sum(w)
         ref%centroid = 0
-        if (center .or. superposition) ref%centroid = weighted_centroid(n, a, w, ref%wsum)
+        if ((center .or. superposition) .and. .not. precentered) then
+            ref%centroid = weighted_centroid(n, a, w, ref%wsum)
+        end if
         allocate (ref%centred(n, 3), ref%weighted(n, 3))
         do i = 1, 3
             ref%centred(:, i) = a(i, :) - ref%centroid(i)
@@ -358,7 +365,8 @@ contains
         logical :: refine
 
         info = 0
-        call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, ref%simd_level)
+        call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, &
+                        merge(1, 0, ref%precentered), ref%simd_level)
         call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
         if (refine) call refined_frame_msd(ref, n, b, w, msd, info)
     end subroutine superposed_msd
@@ -366,17 +374,20 @@ contains
     ! refined_msd of frame b (rows) against the prepared reference, for the
     ! frames QCP cannot be trusted with. b's centroid afresh (not ca + cb):
     ! identical structures then get bit-identical centred coordinates, the
-    ! identity and exactly 0.
+    ! identity and exactly 0. Precentred frames are not centred: the rotation
+    ! is about the origin.
     subroutine refined_frame_msd(ref, n, b, w, msd, info)
         type(reference_structure), intent(in) :: ref
         integer(8), intent(in) :: n
         real(dp), intent(in) :: b(3, n), w(n)
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: rotation(3, 3)
+        real(dp) :: rotation(3, 3), cb(3)
 
-        call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), &
-                         weighted_centroid(n, b, w, ref%wsum), w, ref%wsum, msd, rotation, info)
+        cb = 0
+        if (.not. ref%precentered) cb = weighted_centroid(n, b, w, ref%wsum)
+        call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), cb, w, ref%wsum, &
+                         msd, rotation, info)
     end subroutine refined_frame_msd
 
     ! The MSD from a frame's sums (frame_sums), or refine = .true. when QCP's
@@ -393,13 +404,14 @@ contains
         integer :: i
 
         refine = .false.
-        ! A NaN or infinity in b makes its weighted sum non-finite (w * inf is
-        ! inf, or NaN for w = 0); the solvers never see it.
-        if (.not. all(ieee_is_finite(sum_wb))) then
+        ! A NaN or infinity in b makes its weighted sums non-finite (w * inf is
+        ! inf, or NaN for w = 0): sum_wbb always, sum_wb unless precentred,
+        ! where it is 0; so do squares that overflow. The solvers never see it.
+        if (.not. (all(ieee_is_finite(sum_wb)) .and. ieee_is_finite(sum_wbb))) then
             msd = ieee_value(msd, ieee_quiet_nan)
             return
         end if
-        cb = sum_wb / ref%wsum  ! relative to ca
+        cb = sum_wb / ref%wsum  ! relative to ca; 0 for precentred frames
         ! S of the centred pair: sum w a_c (b - cb)^T = S_raw - sum_wa cb^T.
         do i = 1, 3
             s(:, i) = s_raw(:, i) - ref%sum_wa * cb(i)
@@ -436,7 +448,7 @@ contains
             return
         end if
         call frame_sums_single(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, wide, &
-                               ref%simd_level)
+                               merge(1, 0, ref%precentered), ref%simd_level)
         call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
         if (refine) then
             wide = real(b, dp)

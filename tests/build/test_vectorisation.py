@@ -199,15 +199,23 @@ def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
     """frame_sums.c holds rmsd_trajectory's frame pass for the baseline (two-lane
     sums in SSE2 registers) and for the CPUs with AVX2 and FMA: four-lane sums
     with fused multiply-adds, once for float64 frames and once for float32
-    frames, widened four values per instruction as they are loaded."""
+    frames, widened four values per instruction as they are loaded; and each
+    again for precentred frames, which subtract no centroid."""
     text = dispatched_assembly(tmp_path, "frame_sums", "frame_sums.c", march)
     bodies = function_bodies(text)
-    for name, single in (("frame_sums_avx2", False), ("frame_sums_single_avx2", True)):
+    for name, single, centred in (
+        ("frame_sums_avx2", False, True),
+        ("frame_sums_single_avx2", True, True),
+        ("frame_sums_precentred_avx2", False, False),
+        ("frame_sums_single_precentred_avx2", True, False),
+    ):
         wide = next((body for label, body in bodies.items() if label.startswith(name)), None)
         assert wide is not None, f"no {name} in {sorted(bodies)}"
         assert re.search(r"\bvfmadd\w+pd\s+\S+,\s*%ymm", wide), f"{name}: no 4-lane FMA"
         widens = bool(re.search(r"\bvcvtps2pd\s+\S+,\s*%ymm", wide))
         assert widens == single, f"{name} widens float32: {widens}"
+        subtracts = bool(re.search(r"\bvsubpd\s", wide))
+        assert subtracts == centred, f"{name} subtracts the centroid: {subtracts}"
     if not march:
         # The baseline path, wherever gcc put it (it may inline it into the
         # dispatcher): SSE2's packed products and sums, no VEX encoding.

@@ -430,6 +430,7 @@ def build_rmsd_trajectory(rng: np.random.Generator) -> dict[str, Any]:
         "weights": weights(rng, n),
         "superposition": flag(rng),
         "center": flag(rng),
+        "precentered": flag(rng),
     }
 
 

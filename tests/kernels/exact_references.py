@@ -389,37 +389,42 @@ def _centred(points: np.ndarray, w: np.ndarray) -> np.ndarray:
     return points - weighted_centroid(points, w)
 
 
-def superposing_rotation(a, b, weights=None) -> np.ndarray:
+def superposing_rotation(a, b, weights=None, precentered=False) -> np.ndarray:
     """The rotation (3x3 Fractions) that best maps centred b onto centred a.
 
     Exactly orthogonal (rational, from a quaternion good to ~DIGITS digits),
     the convention of chemlib.rotation_matrix and superposition.f90: with
-    S = sum w a b^T, Horn's key matrix's top eigenvector.
+    S = sum w a b^T, Horn's key matrix's top eigenvector. precentered: a and b
+    as they are, the rotation about the origin.
     """
     pa, pb = rational(a), rational(b)
     w = _weights(weights, len(pa))
-    pa, pb = _centred(pa, w), _centred(pb, w)
+    if not precentered:
+        pa, pb = _centred(pa, w), _centred(pb, w)
     s = (w[:, None, None] * pa[:, :, None] * pb[:, None, :]).sum(axis=0)
     return _rotation(_top_quaternion(_key_matrix(s)))
 
 
-def rmsd(a, b, weights=None, center=True, superposition=False, rotation=None) -> float:
+def rmsd(
+    a, b, weights=None, center=True, superposition=False, rotation=None, precentered=False
+) -> float:
     """Weighted RMSD of b from a: plain, centred, or after the best rotation.
 
     With superposition the rotation is superposing_rotation's, and the
     deviation is summed exactly over the rotated atoms: at the minimum the
     deviation is stationary in the rotation, so the quaternion's own error
     enters only squared. A given rotation (3x3, mapping centred b onto
-    centred a) is used as it is instead.
+    centred a) is used as it is instead. precentered: nothing is centred, and
+    the rotation is about the origin.
     """
     pa, pb = rational(a), rational(b)
     w = _weights(weights, len(pa))
-    if center or superposition or rotation is not None:
+    if (center or superposition or rotation is not None) and not precentered:
         pa, pb = _centred(pa, w), _centred(pb, w)
     if rotation is not None:
         rotation = rational(rotation)
     elif superposition:
-        rotation = superposing_rotation(a, b, weights)
+        rotation = superposing_rotation(a, b, weights, precentered)
     if rotation is not None:
         pb = np.array([rotation @ row for row in pb], dtype=object)
     deviation = pa - pb

@@ -13,6 +13,8 @@ arrays, and triclinic cutoffs beyond the minimum image.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from kernel_inputs import BOX_TAKERS, COORDINATE_ARGUMENTS, TRICLINIC, VALID, XYZ, call
@@ -89,12 +91,15 @@ def test_trajectory_with_other_atom_count():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("precentered", [True, False])
 @pytest.mark.parametrize("superposition", [True, False])
 @pytest.mark.parametrize("center", [True, False])
 @pytest.mark.parametrize(
     ("frame", "atom", "axis", "bad"), [(0, 0, 0, np.nan), (37, 5, 1, np.inf), (99, 9, 2, -np.inf)]
 )
-def test_non_finite_frames_are_named(frame, atom, axis, bad, center, superposition, dtype):
+def test_non_finite_frames_are_named(
+    frame, atom, axis, bad, center, superposition, precentered, dtype
+):
     # The trajectory kernels (float64 and float32 frames) screen each frame as
     # they read it: first, middle and last frame, every mode, must still give
     # the argument checks' error.
@@ -102,7 +107,9 @@ def test_non_finite_frames_are_named(frame, atom, axis, bad, center, superpositi
     frames[frame, atom, axis] = bad
     expected = rf"frames contains NaN or infinity at index \({frame}, {atom}, {axis}\)"
     with pytest.raises(ValueError, match=expected):
-        chemlib.rmsd_trajectory(XYZ, frames, center=center, superposition=superposition)
+        chemlib.rmsd_trajectory(
+            XYZ, frames, center=center, superposition=superposition, precentered=precentered
+        )
 
 
 BOX_CASES = [
@@ -231,8 +238,13 @@ def test_bad_weights(name, value, error, message):
     assert "weights" in str(raised.value)
 
 
-@pytest.mark.parametrize("name", ["rmsd", "rmsd_trajectory"])
-@pytest.mark.parametrize("flag", ["center", "superposition"])
+@pytest.mark.parametrize(
+    ("name", "flag"),
+    [
+        *itertools.product(["rmsd", "rmsd_trajectory"], ["center", "superposition"]),
+        ("rmsd_trajectory", "precentered"),
+    ],
+)
 def test_flags_must_be_booleans(name, flag):
     with pytest.raises(TypeError, match=f"{flag} must be True or False"):
         call(name, **{flag: "no"})

@@ -62,14 +62,19 @@ def test_rotation_matrix_is_the_same_at_every_scale(pair, exponent):
     assert scaled_value == pytest.approx(np.ldexp(value, exponent), rel=RTOL, abs=0)
 
 
-def test_trajectory_frames_of_every_scale_in_one_call(pair):
+@pytest.mark.parametrize("precentered", [False, True])
+def test_trajectory_frames_of_every_scale_in_one_call(pair, precentered):
     # Each frame is rescaled with its own exponent (together with the reference);
     # the frames here are all scaled with the reference, one exponent per frame.
+    # Scaling by a power of two is exact, so rotating about the origin
+    # (precentered) scales alike.
     a, b, weights = pair
-    expected = chemlib.rmsd(a, b, weights, superposition=True)
+    expected = chemlib.rmsd_trajectory(a, b[np.newaxis], weights, precentered=precentered)[0]
     for exponent in EXPONENTS:
         frames = np.stack([np.ldexp(b, exponent)] * 3)
-        values = chemlib.rmsd_trajectory(np.ldexp(a, exponent), frames, weights)
+        values = chemlib.rmsd_trajectory(
+            np.ldexp(a, exponent), frames, weights, precentered=precentered
+        )
         np.testing.assert_allclose(values, np.ldexp(expected, exponent), rtol=RTOL, atol=0)
 
 

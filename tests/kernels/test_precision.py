@@ -400,12 +400,15 @@ def test_superposed_rmsd_is_within_its_bound(rng, shape, n, offset):
         assert_within(achieved, want, rmsd_bound(want, a, frames[2]), f"{shape} rotation")
 
 
+@pytest.mark.parametrize("precentered", [False, True], ids=["centring", "precentred"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("simd_level", [1, 3], ids=["baseline path", "AVX2 path"])
-def test_each_path_of_the_frame_pass_is_within_the_bound(rng, simd_level, dtype):
+def test_each_path_of_the_frame_pass_is_within_the_bound(rng, simd_level, dtype, precentered):
     # frame_sums.c's baseline and AVX2 paths sum in different orders (two or
     # four partial sums, FMA on AVX2); each must meet the bound on its own.
-    # Atom counts 2 to 9 take every remainder of both vector widths.
+    # Atom counts 2 to 9 take every remainder of both vector widths. Precentred,
+    # the frames are taken as they are and turned about the origin: the 1e4
+    # offset then makes a rotation far from the atoms.
     if simd_level == 3 and _distances.dispatched_simd_level() != 3:
         pytest.skip("this CPU has no AVX2: only the baseline path runs")
     kernel = _rmsd.rmsd_trajectory_single if dtype == np.float32 else _rmsd.rmsd_trajectory
@@ -419,10 +422,12 @@ def test_each_path_of_the_frame_pass_is_within_the_bound(rng, simd_level, dtype)
         frames = frames.astype(dtype)
         weights = rng.uniform(1.0, 30.0, n)
         # Scaled into (0, 1] as the public function does, by a power of two: exactly.
-        values, info, non_finite = kernel(a.T, frames.T, weights / 32.0, True, True, simd_level)
+        values, info, non_finite = kernel(
+            a.T, frames.T, weights / 32.0, True, True, precentered, simd_level
+        )
         assert (info, non_finite) == (0, 0)
         for frame, value in zip(frames.astype(np.float64), values, strict=True):
-            want = exact.rmsd(a, frame, weights, superposition=True)
+            want = exact.rmsd(a, frame, weights, superposition=True, precentered=precentered)
             assert_within(value, want, rmsd_bound(want, a, frame), f"{shape} {n}, {offset}")
 
 

@@ -124,19 +124,85 @@ def test_trajectory_equals_framewise_rmsd(rng):
             np.testing.assert_allclose(values, expected, rtol=1e-14)
 
 
+def centred_pairs(rng: np.random.Generator, n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points x and -x with equal weights: their weighted centroid is exactly 0."""
+    half = structure(rng, n_pairs)
+    pair_weights = rng.uniform(1, 3, n_pairs)
+    return np.concatenate([half, -half]), np.concatenate([pair_weights, pair_weights])
+
+
+def test_precentred_frames_give_the_superposed_rmsd(rng):
+    # Reference and frames centred exactly (pairs x, -x): skipping the centring
+    # changes nothing, so the result is the superposed RMSD, to its bound
+    # (README: 1e-11 RMSD + 16 eps max|x|; 1e-12 relative is well inside).
+    a, w = centred_pairs(rng, 30)
+    frames = []
+    for i in range(6):
+        half = a[:30] + rng.normal(scale=0.5, size=(30, 3))
+        turned = np.concatenate([half, -half]) @ Rotation.random(random_state=i).as_matrix().T
+        frames.append(turned)
+    frames = np.stack(frames)
+    values = chemlib.rmsd_trajectory(a, frames, w, precentered=True)
+    expected = [exact.rmsd(a, frame, w, superposition=True) for frame in frames]
+    np.testing.assert_allclose(values, expected, rtol=1e-12)
+
+
+def test_precentred_superposition_rotates_about_the_origin(rng):
+    # Frames that are not centred: the caller said they were, so the result is
+    # the best rotation about the origin, without translation (mdtraj's
+    # precentered contract), and more than the translated minimum.
+    a = structure(rng) + 3.0
+    frames = np.stack(
+        [a @ Rotation.random(random_state=i).as_matrix().T + [0.0, 2.0, -1.0] for i in range(4)]
+    )
+    w = rng.uniform(1, 3, len(a))
+    values = chemlib.rmsd_trajectory(a, frames, w, precentered=True)
+    for frame, value in zip(frames, values, strict=True):
+        expected = exact.rmsd(a, frame, w, superposition=True, precentered=True)
+        assert value == pytest.approx(expected, rel=1e-12)
+        assert value > exact.rmsd(a, frame, w, superposition=True) + 1.0
+
+
+def test_precentred_without_superposition_is_the_plain_rmsd(rng):
+    a = structure(rng)
+    frames = a + rng.normal(scale=0.5, size=(5, *a.shape)) + 2.0
+    w = rng.uniform(1, 3, len(a))
+    for center in (True, False):
+        values = chemlib.rmsd_trajectory(
+            a, frames, w, superposition=False, center=center, precentered=True
+        )
+        plain = chemlib.rmsd_trajectory(a, frames, w, superposition=False, center=False)
+        np.testing.assert_array_equal(values, plain)
+
+
+def test_precentred_identical_frames_give_exactly_zero(rng):
+    # Identical frames, centred or not: the rotation about the origin is the
+    # identity and the refined fallback sums exact zeros.
+    for n_atoms in (3, 7, 60):
+        b = structure(rng, n_atoms) + 50.0
+        w = rng.uniform(0.1, 3.0, n_atoms)
+        frames = np.stack([b, b])
+        assert chemlib.rmsd_trajectory(b, frames, w, precentered=True).tolist() == [0.0, 0.0]
+        single = frames.astype(np.float32)
+        reference = single[0].astype(np.float64)
+        assert chemlib.rmsd_trajectory(reference, single, w, precentered=True).tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("precentered", [False, True])
 @pytest.mark.parametrize("superposition", [True, False])
 @pytest.mark.parametrize("center", [True, False])
-def test_float32_frames_give_the_float64_result_of_their_values(rng, center, superposition):
+def test_float32_frames_give_the_float64_result_of_their_values(
+    rng, center, superposition, precentered
+):
     # float32 frames are read as they are and widened in the kernel; the
     # arithmetic after that is the float64 path's, so the results are equal
     # bit for bit to those of the same values given as float64.
     a = structure(rng)
     frames = (a + rng.normal(scale=0.5, size=(40, *a.shape))).astype(np.float32)
     w = rng.uniform(1, 3, len(a))
-    single = chemlib.rmsd_trajectory(a, frames, w, superposition=superposition, center=center)
-    double = chemlib.rmsd_trajectory(
-        a, frames.astype(np.float64), w, superposition=superposition, center=center
-    )
+    modes = {"superposition": superposition, "center": center, "precentered": precentered}
+    single = chemlib.rmsd_trajectory(a, frames, w, **modes)
+    double = chemlib.rmsd_trajectory(a, frames.astype(np.float64), w, **modes)
     assert single.dtype == np.float64
     np.testing.assert_array_equal(single, double)
 

@@ -107,9 +107,13 @@ def test_paths_are_correctly_rounded_per_operation(rng):
         )
 
 
-def trajectory_rmsd(reference, frames, weights, simd_level: int) -> tuple[np.ndarray, int]:
+def trajectory_rmsd(
+    reference, frames, weights, simd_level: int, precentered: bool = False
+) -> tuple[np.ndarray, int]:
     kernel = _rmsd.rmsd_trajectory_single if frames.dtype == np.float32 else _rmsd.rmsd_trajectory
-    values, info, non_finite = kernel(reference.T, frames.T, weights, True, True, simd_level)
+    values, info, non_finite = kernel(
+        reference.T, frames.T, weights, True, True, precentered, simd_level
+    )
     assert info == 0
     return values, non_finite
 
@@ -126,36 +130,43 @@ def test_rmsd_trajectory_runs_the_cpus_best_path(rng, dtype):
     assert np.array_equal(best.view(np.uint64), public.view(np.uint64))
 
 
+@pytest.mark.parametrize("precentered", [False, True], ids=["centring", "precentred"])
 @pytest.mark.parametrize("n_atoms", range(1, 10))
-def test_float32_frames_give_the_float64_result_on_every_path(rng, n_atoms):
+def test_float32_frames_give_the_float64_result_on_every_path(rng, n_atoms, precentered):
     # The AVX2 path reads float32 frames as they are and widens them as it
     # loads them, the baseline path widens each frame into a buffer first;
     # either way the arithmetic is the float64 path's, bit for bit, for every
     # number of atoms in the last, partial group of four (1 to 9 atoms). Frame
     # 0 is the reference itself: QCP hands it to the refined fallback, which
     # works on the widened frame and gives exactly 0 (two atoms are a rod,
-    # whose best rotation is any turn about its axis: rounding error is left).
+    # whose best rotation is any turn about its axis: rounding error is left;
+    # precentred, the rotation is about the origin and one atom is the rod).
     reference = (positions(rng, n_atoms) * 3.0).astype(np.float32).astype(np.float64)
     frames = (reference + rng.normal(scale=0.4, size=(6, n_atoms, 3)) - 20.0).astype(np.float32)
     frames[0] = reference
     weights = rng.uniform(0.1, 1.0, size=n_atoms)
+    rod = 1 if precentered else 2
     for level in (SIMD_BASELINE, SIMD_X86_64_V3):
-        single, _ = trajectory_rmsd(reference, frames, weights, level)
-        double, _ = trajectory_rmsd(reference, frames.astype(np.float64), weights, level)
+        single, _ = trajectory_rmsd(reference, frames, weights, level, precentered)
+        double, _ = trajectory_rmsd(
+            reference, frames.astype(np.float64), weights, level, precentered
+        )
         assert np.array_equal(single.view(np.uint64), double.view(np.uint64)), level
-        assert single[0] == 0.0 or n_atoms == 2, level
+        assert single[0] == 0.0 or n_atoms == rod, level
 
 
+@pytest.mark.parametrize("precentered", [False, True], ids=["centring", "precentred"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("atom", [0, 5, 8])
-def test_a_non_finite_atom_is_seen_on_every_path(rng, atom, dtype):
-    # Atom 8 of 9 falls in the vector loops' remainder at both widths.
+def test_a_non_finite_atom_is_seen_on_every_path(rng, atom, dtype, precentered):
+    # Atom 8 of 9 falls in the vector loops' remainder at both widths. The
+    # precentred pass has no weighted sum of b: its norm must catch them.
     reference = positions(rng, 9)
     frames = np.stack([reference + 0.1, reference, reference - 0.2]).astype(dtype)
     frames[1, atom, 1] = np.nan
     frames[2, atom, 2] = np.inf
     for level in (SIMD_BASELINE, SIMD_X86_64_V3):
-        _, non_finite = trajectory_rmsd(reference, frames, np.ones(9), level)
+        _, non_finite = trajectory_rmsd(reference, frames, np.ones(9), level, precentered)
         assert non_finite == 2
     with pytest.raises(ValueError, match="frames"):
-        chemlib.rmsd_trajectory(reference, frames)
+        chemlib.rmsd_trajectory(reference, frames, precentered=precentered)

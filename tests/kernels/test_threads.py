@@ -80,7 +80,7 @@ def long_kernel_calls() -> dict:
             water, None, liquid.h, liquid.hinv, np.linspace(0, 9, 76)
         ),
         "rmsd_trajectory": lambda: _rmsd.rmsd_trajectory(
-            frames[0].T, frames.T, np.ones(250), True, True
+            frames[0].T, frames.T, np.ones(250), True, True, False
         ),
     }
 
