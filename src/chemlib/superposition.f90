@@ -46,9 +46,10 @@ module chemlib_superposition
     ! What every frame is compared with: the reference centred once, with the
     ! sums over it that each frame's pass would otherwise recompute.
     type :: reference_structure
-        ! precentered: the caller centred reference and frames; superposition
-        ! then only rotates, about the origin, and nothing is centred here.
-        logical :: center, superposition, precentered
+        ! centring: reference and frames are centred here (centring or
+        ! superposing, unless the caller centred them: precentered, where
+        ! superposition only rotates, about the origin).
+        logical :: centring, superposition
         real(dp), allocatable :: centred(:, :)  ! a - centroid, columns (n, 3)
         ! w (a - centroid): S = sum w a' b'^T without a product by w per frame
         real(dp), allocatable :: weighted(:, :)
@@ -122,14 +123,10 @@ contains
         type(reference_structure) :: ref
         integer :: i
 
-        ref%center = center .and. .not. precentered
+        ref%centring = (center .or. superposition) .and. .not. precentered
         ref%superposition = superposition
-        ref%precentered = precentered
         ref%wsum = sum(w)
-        ref%centroid = 0
-        if ((center .or. superposition) .and. .not. precentered) then
-            ref%centroid = weighted_centroid(n, a, w, ref%wsum)
-        end if
+        ref%centroid = frame_centroid(ref, n, a, w)
         allocate (ref%centred(n, 3), ref%weighted(n, 3))
         do i = 1, 3
             ref%centred(:, i) = a(i, :) - ref%centroid(i)
@@ -138,6 +135,17 @@ contains
         end do
         ref%ga = sum(w * (ref%centred(:, 1)**2 + ref%centred(:, 2)**2 + ref%centred(:, 3)**2))
     end function prepared_reference
+
+    ! The weighted centroid of structure x (rows) when the comparison centres
+    ! its structures, else 0.
+    pure function frame_centroid(ref, n, x, w) result(c)
+        type(reference_structure), intent(in) :: ref
+        integer(8), intent(in) :: n
+        real(dp), intent(in) :: x(3, n), w(n)
+        real(dp) :: c(3)
+        c = 0
+        if (ref%centring) c = weighted_centroid(n, x, w, ref%wsum)
+    end function frame_centroid
 
     ! Weighted mean squared deviation of frame b from the reference: plain,
     ! centred, or superposed, as the reference was prepared. msd is NaN or
@@ -150,16 +158,13 @@ contains
         real(dp), intent(in) :: b(3, n), w(n)
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: cb(3)
 
         info = 0
         if (ref%superposition) then
             call superposed_msd(n, ref, b, w, msd, info)
             return
         end if
-        cb = 0
-        if (ref%center) cb = weighted_centroid(n, b, w, ref%wsum)
-        msd = direct_msd(n, ref%centred, b, cb, w, ref%wsum)
+        msd = direct_msd(n, ref%centred, b, frame_centroid(ref, n, b, w), w, ref%wsum)
     end subroutine frame_msd
 
     ! sum w |a_c - (b - cb)|^2 / W, summed directly: the expanded form would
@@ -366,7 +371,7 @@ contains
 
         info = 0
         call frame_sums(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, &
-                        merge(1, 0, ref%precentered), ref%simd_level)
+                        merge(0, 1, ref%centring), ref%simd_level)
         call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
         if (refine) call refined_frame_msd(ref, n, b, w, msd, info)
     end subroutine superposed_msd
@@ -382,12 +387,10 @@ contains
         real(dp), intent(in) :: b(3, n), w(n)
         real(dp), intent(out) :: msd
         integer, intent(out) :: info
-        real(dp) :: rotation(3, 3), cb(3)
+        real(dp) :: rotation(3, 3)
 
-        cb = 0
-        if (.not. ref%precentered) cb = weighted_centroid(n, b, w, ref%wsum)
-        call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), cb, w, ref%wsum, &
-                         msd, rotation, info)
+        call refined_msd(n, ref%centred, [0.0_dp, 0.0_dp, 0.0_dp], transpose(b), &
+                         frame_centroid(ref, n, b, w), w, ref%wsum, msd, rotation, info)
     end subroutine refined_frame_msd
 
     ! The MSD from a frame's sums (frame_sums), or refine = .true. when QCP's
@@ -448,7 +451,7 @@ contains
             return
         end if
         call frame_sums_single(n, ref%weighted, ref%centroid, b, w, s, sum_wb, sum_wbb, wide, &
-                               merge(1, 0, ref%precentered), ref%simd_level)
+                               merge(0, 1, ref%centring), ref%simd_level)
         call qcp_msd(ref, s, sum_wb, sum_wbb, n, msd, refine)
         if (refine) then
             wide = real(b, dp)
