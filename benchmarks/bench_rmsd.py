@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 import chemlib
@@ -29,22 +31,13 @@ def shape_cases(n_frames: int, n_atoms: int) -> list[Case]:
     rng = np.random.default_rng(11)
     reference = rng.normal(scale=10.0, size=(n_atoms, 3))
     frames = reference + rng.normal(scale=1.0, size=(n_frames, n_atoms, 3))
-    centred_reference = reference - reference.mean(axis=0)
     centred = frames - frames.mean(axis=1, keepdims=True)
-    by_frames = {
-        "": (frames, frames.astype(np.float32)),
-        ", precentred": (centred, centred.astype(np.float32)),
-    }
-    calls = {
-        (precentred, dtype): {
-            CHEMLIB: lambda given=given, ref=ref, precentred=bool(precentred): (
-                chemlib.rmsd_trajectory(ref, given, precentered=precentred)
-            )
-        }
-        for precentred, pair in by_frames.items()
-        for ref in [centred_reference if precentred else reference]
-        for dtype, given in zip(("", ", float32 frames"), pair, strict=True)
-    }
+    given = {"": (reference, frames), ", precentred": (reference - reference.mean(axis=0), centred)}
+    calls = {}
+    for precentred, (ref, trajectory) in given.items():
+        for dtype, each in (("", trajectory), (", float32 frames", trajectory.astype(np.float32))):
+            call = partial(chemlib.rmsd_trajectory, ref, each, precentered=bool(precentred))
+            calls[precentred, dtype] = {CHEMLIB: call}
     if available("mdtraj"):
         import mdtraj
 
