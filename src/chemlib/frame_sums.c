@@ -203,6 +203,15 @@ add_group(const __m256d rows[3], const __m256d centre[3], __m256d wk, const __m2
     }
 }
 
+/* How far ahead of the group being summed the pass asks for the frame's
+ * rows. The hardware prefetcher does not follow a stream across a 4 KB page
+ * boundary, and under KVM it was seen to lag behind even within one: asking
+ * 2 KB ahead made the float64 pass 10-15% faster in one thread on a Sapphire
+ * Rapids Xeon (the precentred pass over 1000 frames of 1000 atoms 1.01 ->
+ * 0.90 ms), float32 frames 3-7%. 768 bytes gained half of that, 3 KB no more.
+ * A prefetch never faults, so reaching past the end of the frame is harmless. */
+#define PREFETCH_BYTES 2048
+
 /* The frame pass for frames of element type T, loaded four row values at a
  * time by LOAD (LOAD_MASKED for the last, partial group); CENTRED 0 for
  * precentred frames (add_group). */
@@ -222,6 +231,7 @@ add_group(const __m256d rows[3], const __m256d centre[3], __m256d wk, const __m2
         }                                                                                           \
         int64_t k = 0;                                                                              \
         for (; k + 4 <= n; k += 4) {                                                                \
+            _mm_prefetch((const char *)(b + 3 * k) + PREFETCH_BYTES, _MM_HINT_T0);                  \
             split_rows(LOAD(b + 3 * k), LOAD(b + 3 * k + 4), LOAD(b + 3 * k + 8), rows);            \
             for (int i = 0; i < 3; ++i) {                                                           \
                 a[i] = _mm256_loadu_pd(wa + i * n + k);                                             \

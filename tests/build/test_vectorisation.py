@@ -200,7 +200,8 @@ def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
     sums in SSE2 registers) and for the CPUs with AVX2 and FMA: four-lane sums
     with fused multiply-adds, once for float64 frames and once for float32
     frames, widened four values per instruction as they are loaded; and each
-    again for precentred frames, which subtract no centroid."""
+    again for precentred frames, which subtract no centroid. Every AVX2 pass
+    asks for the rows ahead of the group it sums (PREFETCH_BYTES)."""
     text = dispatched_assembly(tmp_path, "frame_sums", "frame_sums.c", march)
     bodies = function_bodies(text)
     for name, single, centred in (
@@ -216,6 +217,7 @@ def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
         assert widens == single, f"{name} widens float32: {widens}"
         subtracts = bool(re.search(r"\bvsubpd\s", wide))
         assert subtracts == centred, f"{name} subtracts the centroid: {subtracts}"
+        assert re.search(r"\bprefetcht0\s", wide), f"{name}: no prefetch of the rows ahead"
     if not march:
         # The baseline path, wherever gcc put it (it may inline it into the
         # dispatcher): SSE2's packed products and sums, no VEX encoding.
