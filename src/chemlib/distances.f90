@@ -7,7 +7,8 @@
 ! kinds textually. Coordinates arrive as (3, n): the transpose of NumPy's
 ! C-ordered (n, 3), so f2py makes no copy; `result` arrives transposed too.
 ! simd_level (optional, 0: the best the CPU has) picks the instructions of
-! the no-box loop, for the test that compares them (point_distances.c).
+! the no-box and the triclinic loops, for the tests that compare them
+! (point_distances.c, triclinic_distances.c).
 !
 ! Safe without the GIL (free-threaded Python): no saved or module state; the
 ! cell and the frame buffers are locals of each call (-frecursive: on the stack
@@ -74,8 +75,9 @@ subroutine self_distance_array(reference, h, hinv, n, npairs, result, simd_level
     !$omp end parallel do
 end subroutine self_distance_array
 
-! The instructions of the no-box loop on this CPU when simd_level is 0:
-! 3 (AVX2, x86-64-v3's vector width) or 1 (the x86-64 baseline).
+! The widest loops this CPU runs when simd_level is 0 (simd_dispatch.c):
+! 4 (AVX-512, for the triclinic distance loop; the other dispatched loops
+! stop at AVX2), 3 (AVX2 and FMA) or 1 (the x86-64 baseline).
 subroutine dispatched_simd_level(level)
     use chemlib_minimum_image, only: best_simd_level
     implicit none

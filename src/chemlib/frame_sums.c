@@ -262,12 +262,12 @@ FRAME_SUMS_AVX2(frame_sums_single_avx2, float, load_rows_f32, load_rows_f32_mask
 FRAME_SUMS_AVX2(frame_sums_precentred_avx2, double, load_rows_f64, load_rows_f64_masked, 0)
 FRAME_SUMS_AVX2(frame_sums_single_precentred_avx2, float, load_rows_f32, load_rows_f32_masked, 0)
 
-/* Whether this call runs the AVX2 path. */
+/* Whether this call runs the AVX2 path: at level 4 too, where AVX-512 was
+ * measured slower for float32 frames (README, x86-64-v4). */
 static int
 use_avx2(int simd_level)
 {
-    return simd_level != CHEMLIB_SIMD_BASELINE &&
-           chemlib_best_simd_level() == CHEMLIB_SIMD_X86_64_V3;
+    return chemlib_simd_path(simd_level) >= CHEMLIB_SIMD_X86_64_V3;
 }
 #endif
 

@@ -66,7 +66,19 @@ module chemlib_minimum_image
             integer(c_int), value :: simd_level
         end subroutine chemlib_point_distances
 
-        ! What simd_level 0 picks on this CPU (point_distances.c).
+        ! The triclinic loop of point_distances, dispatched the same way.
+        subroutine chemlib_triclinic_point_distances(point, x, y, z, m, h, hinv, slots, distances, &
+                                                     simd_level) bind(C)
+            use, intrinsic :: iso_c_binding, only: c_double, c_int64_t, c_int
+            import :: SHIFT_SLOTS
+            real(c_double), intent(in) :: point(3), x(*), y(*), z(*), h(3, 3), hinv(3, 3)
+            real(c_double), intent(in) :: slots(3, SHIFT_SLOTS)
+            integer(c_int64_t), value :: m
+            real(c_double), intent(out) :: distances(*)
+            integer(c_int), value :: simd_level
+        end subroutine chemlib_triclinic_point_distances
+
+        ! What simd_level 0 picks on this CPU (simd_dispatch.c).
         function best_simd_level() result(level) bind(C, name="chemlib_best_simd_level")
             use, intrinsic :: iso_c_binding, only: c_int
             integer(c_int) :: level
@@ -292,18 +304,18 @@ contains
     ! distances(j) = |(x(j), y(j), z(j)) - point| under the cell's minimum
     ! image; point and the columns x, y, z are in the frame made by
     ! to_kernel_frame. Contiguous columns: unit-stride loads and stores.
-    ! simd_level picks the no-box loop's instructions (point_distances.c):
-    ! 0 the best the CPU has, 1 the x86-64 baseline, 3 AVX2.
+    ! simd_level picks the instructions of the no-box and the triclinic loop
+    ! (point_distances.c, triclinic_distances.c): 0 the best the CPU has, 1
+    ! the x86-64 baseline, 3 AVX2, 4 AVX-512 (the no-box loop stops at AVX2).
     subroutine point_distances(cell, point, x, y, z, distances, simd_level)
         type(periodic_cell), intent(in) :: cell
         integer, intent(in) :: simd_level
         real(dp), intent(in) :: point(3)
         real(dp), intent(in), contiguous :: x(:), y(:), z(:)
         real(dp), intent(out), contiguous :: distances(:)
-        real(dp) :: dx, dy, dz, best_sq
+        real(dp) :: dx, dy, dz
         real(dp), allocatable :: d(:, :)
         integer(8) :: j
-        integer :: k
 
         if (cell%kind == CELL_NONE) then
             ! Not the orthorhombic loop with zero lengths: its no-op fold
@@ -322,20 +334,10 @@ contains
             end do
         else if (size(cell%shifts, 2) <= SHIFT_SLOTS) then
             ! Everything per pair in registers: the brick, then a fixed number
-            ! of candidate shifts (the useful ones, padded with repeats), so
-            ! the compiler unrolls them and vectorises the row.
-            do j = 1, size(distances, kind=8)  ! must vectorise
-                dx = x(j) - point(1)
-                dy = y(j) - point(2)
-                dz = z(j) - point(3)
-                call to_brick(cell, dx, dy, dz)
-                best_sq = dx * dx + dy * dy + dz * dz
-                do k = 1, SHIFT_SLOTS
-                    best_sq = min(best_sq, (dx + cell%slots(1, k))**2 &
-                        + (dy + cell%slots(2, k))**2 + (dz + cell%slots(3, k))**2)
-                end do
-                distances(j) = sqrt(best_sq)
-            end do
+            ! of candidate shifts (the useful ones, padded with repeats). C,
+            ! for the run-time choice of vector width (triclinic_distances.c).
+            call chemlib_triclinic_point_distances(point, x, y, z, size(distances, kind=8), cell%h, &
+                                                   cell%hinv, cell%slots, distances, simd_level)
         else
             ! A cell flat enough to need more shifts: the general block.
             allocate (d(size(distances, kind=8), 3))

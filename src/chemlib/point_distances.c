@@ -47,28 +47,15 @@ distances_avx2(const double *restrict point, const double *restrict x, const dou
 }
 #endif
 
-int
-chemlib_best_simd_level(void)
-{
-#if CHEMLIB_DISPATCH_AVX2
-    /* libgcc's cpu model also checks that the OS saves the YMM registers.
-     * Every x86-64-v3 CPU has FMA beside AVX2; frame_sums.c's AVX2 path uses
-     * it, so the level asks for both. */
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        return CHEMLIB_SIMD_X86_64_V3;
-    }
-#endif
-    return CHEMLIB_SIMD_BASELINE;
-}
-
 /* Called from Fortran (bind(C) in minimum_image.f90), once per row. */
 void
 chemlib_point_distances(const double *point, const double *x, const double *y, const double *z,
                         int64_t m, double *distances, int simd_level)
 {
 #if CHEMLIB_DISPATCH_AVX2
-    if (simd_level != CHEMLIB_SIMD_BASELINE &&
-        chemlib_best_simd_level() == CHEMLIB_SIMD_X86_64_V3) {
+    /* AVX2 at level 4 too: the square root unit sets the pace, and AVX-512's
+     * eight lanes were measured slower (README, x86-64-v4). */
+    if (chemlib_simd_path(simd_level) >= CHEMLIB_SIMD_X86_64_V3) {
         distances_avx2(point, x, y, z, m, distances);
         return;
     }

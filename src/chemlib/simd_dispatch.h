@@ -1,20 +1,29 @@
 /*
  * What the loops dispatched at run time share (point_distances.c,
- * frame_sums.c): the levels a kernel's simd_level argument names, whether
- * this compiler and CPU family can dispatch to AVX2 at all, and the one CPU
- * check.
+ * frame_sums.c, triclinic_distances.c): the levels a kernel's simd_level
+ * argument names, whether this compiler and CPU family can dispatch at all,
+ * and the one CPU check (simd_dispatch.c).
  */
 #ifndef CHEMLIB_SIMD_DISPATCH_H
 #define CHEMLIB_SIMD_DISPATCH_H
 
 /* Which loop to run: CHEMLIB_SIMD_AUTO asks the CPU; the others are for the
- * tests that compare the paths, and fall back to the baseline on a CPU
- * without the instructions. Same values as the simd_level arguments of
- * distances.f90 and rmsd.f90. */
-enum { CHEMLIB_SIMD_AUTO = 0, CHEMLIB_SIMD_BASELINE = 1, CHEMLIB_SIMD_X86_64_V3 = 3 };
+ * tests that compare the paths, and fall back to the widest path below them
+ * on a CPU without the instructions. Same values as the simd_level
+ * arguments of distances.f90 and rmsd.f90. */
+enum {
+    CHEMLIB_SIMD_AUTO = 0,
+    CHEMLIB_SIMD_BASELINE = 1,
+    CHEMLIB_SIMD_X86_64_V3 = 3,
+    CHEMLIB_SIMD_X86_64_V4 = 4
+};
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define CHEMLIB_DISPATCH_AVX2 1
+/* The AVX-512 subset of x86-64-v4, with level 3's AVX2 and FMA: what every
+ * CPU of level 4 has, and what chemlib_best_simd_level checks. */
+#define CHEMLIB_TARGET_X86_64_V4                                                                   \
+    __attribute__((target("avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma")))
 #else
 #define CHEMLIB_DISPATCH_AVX2 0
 #endif
@@ -29,8 +38,13 @@ enum { CHEMLIB_SIMD_AUTO = 0, CHEMLIB_SIMD_BASELINE = 1, CHEMLIB_SIMD_X86_64_V3 
 #define CHEMLIB_ALWAYS_INLINE
 #endif
 
-/* The widest loops this CPU runs: CHEMLIB_SIMD_X86_64_V3 (AVX2 and FMA) or
- * CHEMLIB_SIMD_BASELINE. Defined in point_distances.c. */
+/* The widest loops this CPU runs: CHEMLIB_SIMD_X86_64_V4 (the AVX-512 above),
+ * CHEMLIB_SIMD_X86_64_V3 (AVX2 and FMA) or CHEMLIB_SIMD_BASELINE. */
 int chemlib_best_simd_level(void);
+
+/* The path a call asking for simd_level runs on this CPU: the level asked
+ * for (the CPU's best for CHEMLIB_SIMD_AUTO), lowered to what the CPU has.
+ * A file without a path of that level takes its widest one below it. */
+int chemlib_simd_path(int simd_level);
 
 #endif

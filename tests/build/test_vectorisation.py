@@ -202,7 +202,7 @@ def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
     frames, widened four values per instruction as they are loaded; and each
     again for precentred frames, which subtract no centroid. Every AVX2 pass
     asks for the rows ahead of the group it sums (PREFETCH_BYTES)."""
-    text = dispatched_assembly(tmp_path, "frame_sums", "frame_sums.c", march)
+    text = dispatched_assembly(tmp_path, "fused_dispatch", "frame_sums.c", march)
     bodies = function_bodies(text)
     for name, single, centred in (
         ("frame_sums_avx2", False, True),
@@ -225,3 +225,43 @@ def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
         assert re.search(r"\smulpd\s+\S+,\s*%xmm", narrow), narrow
         assert re.search(r"\saddpd\s+\S+,\s*%xmm", narrow), narrow
         assert not re.search(r"\bv[a-z0-9]+\s", narrow), "VEX code in the baseline path"
+
+
+@needs_gcc_on_x86_64
+@MARCHES
+def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
+    """triclinic_distances.c holds the triclinic distance loop three times:
+    SSE2's two lanes for the baseline, AVX2's four with FMA, and AVX-512's
+    eight, whose 32 registers hold every shift. Each tries the shifts with
+    packed minima and takes packed square roots."""
+    text = dispatched_assembly(tmp_path, "fused_dispatch", "triclinic_distances.c", march)
+    bodies = function_bodies(text)
+    for name, register in (
+        ("triclinic_distances_avx2", "%ymm"),
+        ("triclinic_distances_avx512", "%zmm"),
+    ):
+        wide = next((body for label, body in bodies.items() if label.startswith(name)), None)
+        assert wide is not None, f"no {name} in {sorted(bodies)}"
+        assert re.search(rf"\bvminpd\s+\S+,\s*{register}", wide), f"{name}: no packed minimum"
+        assert re.search(rf"\bvsqrtpd\s+{register}", wide), f"{name}: no packed square root"
+        assert re.search(rf"\bvfn?madd\w+pd\s+\S+,\s*{register}", wide), f"{name}: no FMA"
+    if not march:
+        # The baseline path, wherever gcc put it: SSE2's packed minima and
+        # square roots, no VEX or EVEX encoding.
+        narrow = "".join(body for label, body in bodies.items() if "_avx" not in label)
+        assert re.search(r"\sminpd\s+\S+,\s*%xmm", narrow), narrow
+        assert re.search(r"\ssqrtpd\s+%xmm", narrow), narrow
+        assert not re.search(r"\bv[a-z0-9]+\s", narrow), "VEX code in the baseline path"
+
+
+def test_the_c_and_fortran_triclinic_loops_agree_on_the_shift_slots():
+    """minimum_image.f90 pads the useful shifts to SHIFT_SLOTS and hands them
+    to triclinic_distances.c, which tries a fixed number: the two must match,
+    or the C loop would skip shifts (or read past them)."""
+    fortran = re.search(
+        r"integer, parameter :: SHIFT_SLOTS = (\d+)", (SOURCES / "minimum_image.f90").read_text()
+    )
+    c = re.search(r"#define SHIFT_SLOTS (\d+)", (SOURCES / "triclinic_distances.c").read_text())
+    assert fortran, "minimum_image.f90 no longer defines SHIFT_SLOTS"
+    assert c, "triclinic_distances.c no longer defines SHIFT_SLOTS"
+    assert fortran[1] == c[1]

@@ -31,10 +31,11 @@ COMPILE = re.compile(r"\S*x86_64-conda-linux-gnu-(gfortran|cc) .* -c (\S+)")
 VEX = re.compile(r"^\s*[0-9a-f]+:\s+(v[a-z0-9]+)", re.MULTILINE)
 # The label objdump prints before each function's code: `0000000000008c10 <distances_avx2>:`.
 FUNCTION = re.compile(r"^[0-9a-f]+ <([^>]+)>:$", re.MULTILINE)
-# Loops compiled for AVX2 with __attribute__((target("avx2"))) and run only where
-# __builtin_cpu_supports says so (point_distances.c, frame_sums.c); gcc may clone them
-# (distances_avx2.constprop.0), never inline them into baseline callers.
-DISPATCHED = re.compile(r"_avx2(\.\w+\.\d+)?$")
+# Loops compiled for AVX2 or AVX-512 with __attribute__((target(...))) and run only
+# where __builtin_cpu_supports says so (point_distances.c, frame_sums.c,
+# triclinic_distances.c); gcc may clone them (distances_avx2.constprop.0), never
+# inline them into baseline callers.
+DISPATCHED = re.compile(r"_avx(2|512)(\.\w+\.\d+)?$")
 
 
 def _rows(summary: list[dict]) -> dict[int, dict]:
@@ -150,6 +151,7 @@ def test_vex_by_function_sees_each_function_apart() -> None:
     )
     assert _vex_by_function(listing) == {"distances_avx2.constprop.0": ["vmovupd", "vsqrtpd"]}
     assert [bool(DISPATCHED.search(name)) for name in _vex_by_function(listing)] == [True]
+    assert DISPATCHED.search("triclinic_distances_avx512")
     assert not DISPATCHED.search("distances_baseline")
 
 
@@ -168,10 +170,16 @@ def test_only_the_level_3_build_has_avx2_and_fma_code(cycle, tmp_path) -> None:
             if not DISPATCHED.search(function)
         }
         assert undispatched == {}, f"{module}: VEX-encoded (AVX) instructions at level 1"
-    # ... except the AVX2 loops of point_distances.c and frame_sums.c, which the baseline
-    # build carries for the CPUs that have them (test_simd_dispatch.py and
-    # test_precision.py hold them to what the baseline loops give)
-    for kernel, loop in (("_distances", "distances_avx2"), ("_rmsd", "frame_sums_avx2")):
+    # ... except the AVX2 and AVX-512 loops of point_distances.c, frame_sums.c and
+    # triclinic_distances.c, which the baseline build carries for the CPUs that have
+    # them (test_simd_dispatch.py and test_precision.py hold them to what the baseline
+    # loops give, or to the same precision bound)
+    for kernel, loop in (
+        ("_distances", "distances_avx2"),
+        ("_distances", "triclinic_distances_avx2"),
+        ("_distances", "triclinic_distances_avx512"),
+        ("_rmsd", "frame_sums_avx2"),
+    ):
         code = next(code for module, code in baseline.items() if module.startswith(kernel))
         assert any(function.startswith(loop) for function in _vex_by_function(code)), kernel
     # the geometry kernels (angles) are what v3 was measured on: 256-bit vectors and FMA

@@ -177,6 +177,32 @@ def test_periodic_distances_add_the_fold_error(rng, box, spread):
     )
 
 
+@pytest.mark.parametrize(
+    "simd_level", [1, 3, 4], ids=["baseline path", "AVX2 path", "AVX-512 path"]
+)
+@pytest.mark.parametrize("box", TRICLINIC_BOXES, ids=["monoclinic", "dodecahedron", "octahedron"])
+def test_each_path_of_the_triclinic_loop_is_within_the_bound(rng, box, simd_level):
+    # triclinic_distances.c's wide paths fuse multiply-adds and the baseline
+    # path does not: each must meet the bound on its own, in both kernels
+    # that run it. 29 columns take every remainder of the 2, 4 and 8 lanes.
+    if simd_level > _distances.dispatched_simd_level():
+        pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
+    cell = as_cell(box)
+    for spread in (10.0, 100.0, 1e4):
+        a, b = spread_points(rng, 7, 0.0, spread), spread_points(rng, 29, 0.0, spread)
+        want = exact.distance_matrix(a, b, box)
+        got = np.empty((len(a), len(b)))
+        _distances.distance_array(a.T, b.T, cell.h.T, cell.hinv.T, got.T, simd_level)
+        bound = distance_bound(want, box, a[:, None, :], b[None, :, :])
+        assert_within(got, want, bound, f"distance_array, spread {spread}")
+        pairs = np.empty(len(b) * (len(b) - 1) // 2)
+        _distances.self_distance_array(b.T, cell.h.T, cell.hinv.T, pairs, simd_level)
+        upper = np.triu_indices(len(b), 1)
+        want = exact.distance_matrix(b, b, box)[upper]
+        bound = distance_bound(want, box, b[upper[0]], b[upper[1]])
+        assert_within(pairs, want, bound, f"self_distance_array, spread {spread}")
+
+
 @pytest.mark.parametrize("scale", [1.0, 1e-200, 1e200], ids=["ordinary", "tiny", "huge"])
 @pytest.mark.parametrize("n", [3, 1000])
 def test_distance_of_two_vectors_is_within_the_sum_bound(rng, scale, n):
@@ -409,7 +435,7 @@ def test_each_path_of_the_frame_pass_is_within_the_bound(rng, simd_level, dtype,
     # Atom counts 2 to 9 take every remainder of both vector widths. Precentred,
     # the frames are taken as they are and turned about the origin: the 1e4
     # offset then makes a rotation far from the atoms.
-    if simd_level == 3 and _distances.dispatched_simd_level() != 3:
+    if simd_level > _distances.dispatched_simd_level():
         pytest.skip("this CPU has no AVX2: only the baseline path runs")
     kernel = _rmsd.rmsd_trajectory_single if dtype == np.float32 else _rmsd.rmsd_trajectory
     for (shape, n), offset in itertools.product(

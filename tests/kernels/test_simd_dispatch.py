@@ -1,14 +1,17 @@
-"""Run-time dispatch of the loops compiled for the baseline and for AVX2.
+"""Run-time dispatch of the loops compiled for the baseline, AVX2 and AVX-512.
 
-Two loops are compiled for the x86-64 baseline and for AVX2, and the CPU picks:
-the no-box distance loop (src/chemlib/point_distances.c) and the frame pass of
-rmsd_trajectory's superposition (src/chemlib/frame_sums.c). The distance
+Three loops are compiled for several instruction sets, and the CPU picks: the
+no-box distance loop (src/chemlib/point_distances.c: baseline and AVX2), the
+frame pass of rmsd_trajectory's superposition (src/chemlib/frame_sums.c:
+baseline and AVX2) and the triclinic distance loop
+(src/chemlib/triclinic_distances.c: baseline, AVX2 and AVX-512). The no-box
 loop's paths run the same correctly rounded operations in the same order, so
 every distance must be bitwise identical whichever path ran. The frame pass
-sums, one partial sum per vector lane, so its paths round differently; each is
-held to rmsd_trajectory's precision bound (test_precision.py). The private
-``simd_level`` argument of the f2py kernels forces a path (1: baseline, 3:
-AVX2, 0: the CPU's best, what the public functions use).
+sums one partial sum per vector lane, and the wide paths of both fuse
+multiply-adds, so their paths round differently; each is held to its precision
+bound (test_precision.py). The private ``simd_level`` argument of the f2py
+kernels forces a path (1: baseline, 3: AVX2, 4: AVX-512, 0: the CPU's best,
+what the public functions use); a level the CPU lacks runs the best it has.
 """
 
 from __future__ import annotations
@@ -18,23 +21,34 @@ import platform
 
 import numpy as np
 import pytest
-from kernel_inputs import positions
+from kernel_inputs import TRICLINIC_BOXES, positions
 
 import chemlib
 from chemlib import _distances, _rmsd
+from chemlib._box import as_cell
 
-SIMD_AUTO, SIMD_BASELINE, SIMD_X86_64_V3 = 0, 1, 3
+SIMD_AUTO, SIMD_BASELINE, SIMD_X86_64_V3, SIMD_X86_64_V4 = 0, 1, 3, 4
 NO_BOX = np.zeros((3, 3))
 
 
-def numpy_sees_avx2() -> bool:
-    """NumPy's own CPU detection, independent of chemlib's: AVX2 and FMA, as
-    chemlib's level 3 requires (every x86-64-v3 CPU has both)."""
+def numpy_cpu_features() -> dict[str, bool]:
+    """NumPy's own CPU detection, independent of chemlib's."""
     try:
         from numpy._core._multiarray_umath import __cpu_features__
     except ImportError:  # NumPy 1.x
         from numpy.core._multiarray_umath import __cpu_features__
-    return bool(__cpu_features__.get("AVX2") and __cpu_features__.get("FMA3"))
+    return __cpu_features__
+
+
+def numpy_sees_avx2() -> bool:
+    """AVX2 and FMA, as chemlib's level 3 requires (every x86-64-v3 CPU has both)."""
+    features = numpy_cpu_features()
+    return bool(features.get("AVX2") and features.get("FMA3"))
+
+
+def numpy_sees_avx512() -> bool:
+    """AVX-512 F, CD, BW, DQ and VL (NumPy's AVX512_SKX group), as level 4 requires."""
+    return numpy_sees_avx2() and bool(numpy_cpu_features().get("AVX512_SKX"))
 
 
 needs_avx2 = pytest.mark.skipif(
@@ -54,13 +68,48 @@ def cross_distances(a: np.ndarray, b: np.ndarray, simd_level: int) -> np.ndarray
     return result
 
 
+def triclinic_distances(a: np.ndarray, b: np.ndarray, box, simd_level: int) -> np.ndarray:
+    cell = as_cell(box)
+    result = np.empty((len(a), len(b)))
+    _distances.distance_array(a.T, b.T, cell.h.T, cell.hinv.T, result.T, simd_level)
+    return result
+
+
 def test_the_cpu_picks_the_widest_loop_it_has():
-    expected = (
-        SIMD_X86_64_V3
-        if platform.machine() in ("x86_64", "AMD64") and numpy_sees_avx2()
-        else SIMD_BASELINE
-    )
+    expected = SIMD_BASELINE
+    if platform.machine() in ("x86_64", "AMD64") and numpy_sees_avx2():
+        expected = SIMD_X86_64_V4 if numpy_sees_avx512() else SIMD_X86_64_V3
     assert _distances.dispatched_simd_level() == expected
+
+
+@pytest.mark.parametrize("level", [SIMD_X86_64_V3, SIMD_X86_64_V4], ids=["AVX2", "AVX-512"])
+def test_a_level_the_cpu_lacks_runs_the_best_it_has(rng, level):
+    # On a CPU without the level, forcing it must neither crash (SIGILL) nor
+    # give another path's result: it runs the CPU's best path, bit for bit.
+    best = _distances.dispatched_simd_level()
+    if level <= best:
+        pytest.skip(f"this CPU has level {level}: nothing to fall back from")
+    a, b = positions(rng, 23), positions(rng, 41)
+    for box in TRICLINIC_BOXES:
+        want = triclinic_distances(a, b, box, best)
+        assert np.array_equal(
+            triclinic_distances(a, b, box, level).view(np.uint64), want.view(np.uint64)
+        )
+    assert np.array_equal(
+        self_distances(a, level).view(np.uint64), self_distances(a, best).view(np.uint64)
+    )
+
+
+@pytest.mark.parametrize("box", TRICLINIC_BOXES, ids=["monoclinic", "dodecahedron", "octahedron"])
+def test_the_public_triclinic_distances_run_the_cpus_best_path(rng, box):
+    a, b = positions(rng, 19), positions(rng, 67)
+    best = triclinic_distances(a, b, box, _distances.dispatched_simd_level())
+    assert np.array_equal(
+        triclinic_distances(a, b, box, SIMD_AUTO).view(np.uint64), best.view(np.uint64)
+    )
+    assert np.array_equal(
+        chemlib.distance_array(a, b, box=box).view(np.uint64), best.view(np.uint64)
+    )
 
 
 @needs_avx2
@@ -69,9 +118,10 @@ def test_self_distances_bitwise_identical_on_every_path(rng, n):
     # Every row length from n-1 down to 1: the vector body and each remainder.
     points = positions(rng, n) * 10.0 ** rng.integers(-3, 4, size=(n, 1))
     baseline = self_distances(points, SIMD_BASELINE)
-    assert np.array_equal(
-        baseline.view(np.uint64), self_distances(points, SIMD_X86_64_V3).view(np.uint64)
-    )
+    for level in (SIMD_X86_64_V3, SIMD_X86_64_V4):
+        assert np.array_equal(
+            baseline.view(np.uint64), self_distances(points, level).view(np.uint64)
+        )
     assert np.array_equal(
         baseline.view(np.uint64), self_distances(points, SIMD_AUTO).view(np.uint64)
     )
@@ -101,7 +151,7 @@ def test_paths_are_correctly_rounded_per_operation(rng):
     d = points[j] - points[i]
     squared = (d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) + d[:, 2] * d[:, 2]
     expected = np.array([math.sqrt(value) for value in squared])
-    for level in (SIMD_BASELINE, SIMD_X86_64_V3):
+    for level in (SIMD_BASELINE, SIMD_X86_64_V3, SIMD_X86_64_V4):
         assert np.array_equal(
             self_distances(points, level).view(np.uint64), expected.view(np.uint64)
         )
@@ -128,6 +178,10 @@ def test_rmsd_trajectory_runs_the_cpus_best_path(rng, dtype):
     assert np.array_equal(best.view(np.uint64), automatic.view(np.uint64))
     public = chemlib.rmsd_trajectory(reference, frames, weights)
     assert np.array_equal(best.view(np.uint64), public.view(np.uint64))
+    # The frame pass stops at AVX2: level 4 runs the AVX2 path.
+    avx2, _ = trajectory_rmsd(reference, frames, weights, SIMD_X86_64_V3)
+    avx512, _ = trajectory_rmsd(reference, frames, weights, SIMD_X86_64_V4)
+    assert np.array_equal(avx2.view(np.uint64), avx512.view(np.uint64))
 
 
 @pytest.mark.parametrize("precentered", [False, True], ids=["centring", "precentred"])
