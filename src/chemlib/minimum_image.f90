@@ -24,7 +24,8 @@ module chemlib_minimum_image
     integer(8), parameter, public :: MIN_PARALLEL_WORK = 20000
     ! Useful shifts a triclinic cell may have for the fixed-length distance
     ! loop: 8 for a rhombic dodecahedron, 12 for a truncated octahedron or a
-    ! monoclinic cell, 14 for the 60-60-60 rhombohedron.
+    ! monoclinic cell, 14 for the 60-60-60 rhombohedron. = SHIFT_SLOTS of
+    ! triclinic_distances.c, which runs the loop over them.
     integer, parameter :: SHIFT_SLOTS = 14
 
     ! (x + 1.5*2**52) - 1.5*2**52 rounds x to the nearest integer (ties to even)

@@ -19,7 +19,7 @@
 
 #include "simd_dispatch.h"
 
-static inline __attribute__((always_inline)) void
+static inline CHEMLIB_ALWAYS_INLINE void
 distances_from(const double *restrict point, const double *restrict x, const double *restrict y,
                const double *restrict z, int64_t m, double *restrict distances)
 {
@@ -38,8 +38,8 @@ distances_baseline(const double *restrict point, const double *restrict x,
     distances_from(point, x, y, z, m, distances);
 }
 
-#if CHEMLIB_DISPATCH_AVX2
-__attribute__((target("avx2"))) static void
+#if CHEMLIB_DISPATCH_X86
+CHEMLIB_TARGET_X86_64_V3 static void
 distances_avx2(const double *restrict point, const double *restrict x, const double *restrict y,
                const double *restrict z, int64_t m, double *restrict distances)
 {
@@ -52,9 +52,9 @@ void
 chemlib_point_distances(const double *point, const double *x, const double *y, const double *z,
                         int64_t m, double *distances, int simd_level)
 {
-#if CHEMLIB_DISPATCH_AVX2
-    /* AVX2 at level 4 too: the square root unit sets the pace, and AVX-512's
-     * eight lanes were measured slower (README, x86-64-v4). */
+#if CHEMLIB_DISPATCH_X86
+    /* AVX2 at level 4 too: the square-root unit sets the pace, at the same
+     * rate per root whatever the width (README, the no-box rows). */
     if (chemlib_simd_path(simd_level) >= CHEMLIB_SIMD_X86_64_V3) {
         distances_avx2(point, x, y, z, m, distances);
         return;

@@ -4,7 +4,7 @@
 int
 chemlib_best_simd_level(void)
 {
-#if CHEMLIB_DISPATCH_AVX2
+#if CHEMLIB_DISPATCH_X86
     /* libgcc's cpu model also checks that the OS saves the YMM (and, for
      * AVX-512, the ZMM and mask) registers. Every x86-64-v3 CPU has FMA beside
      * AVX2; frame_sums.c's AVX2 path uses it, so the level asks for both. */

@@ -19,17 +19,20 @@ enum {
 };
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define CHEMLIB_DISPATCH_AVX2 1
-/* The AVX-512 subset of x86-64-v4, with level 3's AVX2 and FMA: what every
- * CPU of level 4 has, and what chemlib_best_simd_level checks. */
+#define CHEMLIB_DISPATCH_X86 1
+/* What a function of each level may use, and what chemlib_best_simd_level
+ * checks: AVX2 and FMA (every x86-64-v3 CPU has both), and the AVX-512 subset
+ * of x86-64-v4 with them. */
+#define CHEMLIB_TARGET_X86_64_V3 __attribute__((target("avx2,fma")))
 #define CHEMLIB_TARGET_X86_64_V4                                                                   \
     __attribute__((target("avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx2,fma")))
 #else
-#define CHEMLIB_DISPATCH_AVX2 0
+#define CHEMLIB_DISPATCH_X86 0
 #endif
 
-/* For a helper whose constant flag argument must fold away in each caller
- * (frame_sums.c): inlined whatever the compiler's own judgement. */
+/* For the one loop body each file compiles once per level, and for a helper
+ * whose constant flag argument must fold away in each caller (frame_sums.c):
+ * inlined whatever the compiler's own judgement. */
 #if defined(__GNUC__)
 #define CHEMLIB_ALWAYS_INLINE __attribute__((always_inline))
 #elif defined(_MSC_VER)

@@ -23,14 +23,14 @@
  * -ffp-contract=off, meson.build), so they round differently from the
  * baseline path, by less than an ulp per operation: each path is held to
  * the distance bound against exact references
- * (tests/kernels/test_simd_dispatch.py).
+ * (tests/kernels/test_precision.py).
  */
 #include <math.h>
 #include <stdint.h>
 
 #include "simd_dispatch.h"
 
-/* = SHIFT_SLOTS of minimum_image.f90 (tests/kernels/test_simd_dispatch.py
+/* = SHIFT_SLOTS of minimum_image.f90 (tests/build/test_vectorisation.py
  * reads both): a fixed count, so that every path unrolls the shifts. */
 #define SHIFT_SLOTS 14
 
@@ -72,6 +72,10 @@ distances_from(const double *restrict point, const double *restrict x, const dou
         r = (dx * inv_ax + ROUNDING_SHIFT) - ROUNDING_SHIFT;
         dx -= r * ax;
         double best = dx * dx + dy * dy + dz * dz;
+        /* Unrolled at -O2 too: conda-forge's CFLAGS (-O2 -ftree-vectorize)
+         * come after meson's -O3 and win, and rolled, the shifts are
+         * reloaded on every pass (tests/build/test_vectorisation.py). */
+#pragma GCC unroll 14
         for (int k = 0; k < SHIFT_SLOTS; ++k) {
             const double tx = dx + sx[k], ty = dy + sy[k], tz = dz + sz[k];
             const double trial = tx * tx + ty * ty + tz * tz;
@@ -90,8 +94,8 @@ distances_from(const double *restrict point, const double *restrict x, const dou
     }
 
 TRICLINIC_DISTANCES(triclinic_distances_baseline, )
-#if CHEMLIB_DISPATCH_AVX2
-TRICLINIC_DISTANCES(triclinic_distances_avx2, __attribute__((target("avx2,fma"))))
+#if CHEMLIB_DISPATCH_X86
+TRICLINIC_DISTANCES(triclinic_distances_avx2, CHEMLIB_TARGET_X86_64_V3)
 TRICLINIC_DISTANCES(triclinic_distances_avx512, CHEMLIB_TARGET_X86_64_V4)
 #endif
 
@@ -101,7 +105,7 @@ chemlib_triclinic_point_distances(const double *point, const double *x, const do
                                   const double *z, int64_t m, const double *h, const double *hinv,
                                   const double *slots, double *distances, int simd_level)
 {
-#if CHEMLIB_DISPATCH_AVX2
+#if CHEMLIB_DISPATCH_X86
     switch (chemlib_simd_path(simd_level)) {
     case CHEMLIB_SIMD_X86_64_V4:
         triclinic_distances_avx512(point, x, y, z, m, h, hinv, slots, distances);

@@ -172,7 +172,7 @@ needs_gcc_on_x86_64 = pytest.mark.skipif(
     shutil.which("gcc") is None or platform.machine() not in ("x86_64", "AMD64"),
     reason="needs gcc on x86-64",
 )
-# Whatever -march the package is built for, both paths are there.
+# Whatever -march the package is built for, every path is there.
 MARCHES = pytest.mark.parametrize(
     "march", [[], ["-march=x86-64-v3"]], ids=["baseline", "x86-64-v3"]
 )
@@ -227,14 +227,30 @@ def test_rmsd_frame_pass_dispatches_to_avx2(tmp_path, march):
         assert not re.search(r"\bv[a-z0-9]+\s", narrow), "VEX code in the baseline path"
 
 
+def shift_slots() -> int:
+    """SHIFT_SLOTS of triclinic_distances.c: the shifts its loop tries per pair."""
+    c = re.search(r"#define SHIFT_SLOTS (\d+)", (SOURCES / "triclinic_distances.c").read_text())
+    assert c, "triclinic_distances.c no longer defines SHIFT_SLOTS"
+    return int(c[1])
+
+
 @needs_gcc_on_x86_64
 @MARCHES
-def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
+@pytest.mark.parametrize(
+    "optimisation",
+    # meson's release -O3, and conda-forge's CFLAGS, which come after it and win
+    [[], ["-O2", "-ftree-vectorize"]],
+    ids=["meson -O3", "conda-forge -O2"],
+)
+def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march, optimisation):
     """triclinic_distances.c holds the triclinic distance loop three times:
     SSE2's two lanes for the baseline, AVX2's four with FMA, and AVX-512's
     eight, whose 32 registers hold every shift. Each tries the shifts with
-    packed minima and takes packed square roots."""
-    text = dispatched_assembly(tmp_path, "fused_dispatch", "triclinic_distances.c", march)
+    packed minima, unrolled (a packed minimum per shift at least), and takes
+    packed square roots."""
+    text = dispatched_assembly(
+        tmp_path, "fused_dispatch", "triclinic_distances.c", march + optimisation
+    )
     bodies = function_bodies(text)
     for name, register in (
         ("triclinic_distances_avx2", "%ymm"),
@@ -242,14 +258,16 @@ def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
     ):
         wide = next((body for label, body in bodies.items() if label.startswith(name)), None)
         assert wide is not None, f"no {name} in {sorted(bodies)}"
-        assert re.search(rf"\bvminpd\s+\S+,\s*{register}", wide), f"{name}: no packed minimum"
+        minima = re.findall(rf"\bvminpd\s+\S+,\s*{register}", wide)
+        assert len(minima) >= shift_slots(), f"{name}: {len(minima)} packed minima, not unrolled"
         assert re.search(rf"\bvsqrtpd\s+{register}", wide), f"{name}: no packed square root"
         assert re.search(rf"\bvfn?madd\w+pd\s+\S+,\s*{register}", wide), f"{name}: no FMA"
     if not march:
         # The baseline path, wherever gcc put it: SSE2's packed minima and
         # square roots, no VEX or EVEX encoding.
         narrow = "".join(body for label, body in bodies.items() if "_avx" not in label)
-        assert re.search(r"\sminpd\s+\S+,\s*%xmm", narrow), narrow
+        minima = re.findall(r"\sminpd\s+\S+,\s*%xmm", narrow)
+        assert len(minima) >= shift_slots(), f"{len(minima)} packed minima, not unrolled"
         assert re.search(r"\ssqrtpd\s+%xmm", narrow), narrow
         assert not re.search(r"\bv[a-z0-9]+\s", narrow), "VEX code in the baseline path"
 
@@ -257,11 +275,14 @@ def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
 def test_the_c_and_fortran_triclinic_loops_agree_on_the_shift_slots():
     """minimum_image.f90 pads the useful shifts to SHIFT_SLOTS and hands them
     to triclinic_distances.c, which tries a fixed number: the two must match,
-    or the C loop would skip shifts (or read past them)."""
+    or the C loop would skip shifts (or read past them). Its unroll pragma
+    takes a literal (gcc does not expand macros there): the same number."""
     fortran = re.search(
         r"integer, parameter :: SHIFT_SLOTS = (\d+)", (SOURCES / "minimum_image.f90").read_text()
     )
-    c = re.search(r"#define SHIFT_SLOTS (\d+)", (SOURCES / "triclinic_distances.c").read_text())
     assert fortran, "minimum_image.f90 no longer defines SHIFT_SLOTS"
-    assert c, "triclinic_distances.c no longer defines SHIFT_SLOTS"
-    assert fortran[1] == c[1]
+    assert int(fortran[1]) == shift_slots()
+    unroll = re.findall(
+        r"#pragma GCC unroll (\d+)", (SOURCES / "triclinic_distances.c").read_text()
+    )
+    assert unroll == [str(shift_slots())]

@@ -24,6 +24,8 @@ from rattler.package_streaming import extract
 
 pytestmark = pytest.mark.conda
 
+SOURCES = Path(__file__).resolve().parents[2] / "src" / "chemlib"
+
 # A compile command as `ninja -v` logs it (build.sh asks for that): compiler and source.
 COMPILE = re.compile(r"\S*x86_64-conda-linux-gnu-(gfortran|cc) .* -c (\S+)")
 # The mnemonic of an `objdump -d` line when it is VEX-encoded (AVX and later: vaddpd,
@@ -131,12 +133,18 @@ def _instructions(package: Path, scratch: Path) -> dict[str, str]:
     }
 
 
-def _vex_by_function(code: str) -> dict[str, list[str]]:
-    """The VEX-encoded mnemonics of an objdump listing, by the function holding them."""
+def _function_bodies(code: str) -> dict[str, str]:
+    """The instructions of an objdump listing, by the function holding them."""
     # split() keeps the captured names: [preamble, name, body, name, body, ...]
     parts = FUNCTION.split(code)[1:]
-    functions = zip(parts[0::2], parts[1::2], strict=True)
-    return {name: ops for name, body in functions if (ops := VEX.findall(body))}
+    return dict(zip(parts[0::2], parts[1::2], strict=True))
+
+
+def _vex_by_function(code: str) -> dict[str, list[str]]:
+    """The VEX-encoded mnemonics of an objdump listing, by the function holding them."""
+    return {
+        name: ops for name, body in _function_bodies(code).items() if (ops := VEX.findall(body))
+    }
 
 
 def test_vex_by_function_sees_each_function_apart() -> None:
@@ -182,6 +190,16 @@ def test_only_the_level_3_build_has_avx2_and_fma_code(cycle, tmp_path) -> None:
     ):
         code = next(code for module, code in baseline.items() if module.startswith(kernel))
         assert any(function.startswith(loop) for function in _vex_by_function(code)), kernel
+    # ... and the triclinic loops are vectorised with the shifts unrolled under
+    # conda-forge's -O2 (a packed minimum per shift at least), 8 lanes on AVX-512
+    distances = next(code for module, code in baseline.items() if module.startswith("_distances"))
+    slots = re.search(r"#define SHIFT_SLOTS (\d+)", (SOURCES / "triclinic_distances.c").read_text())
+    for function, body in _function_bodies(distances).items():
+        if function.startswith(("triclinic_distances_avx2", "triclinic_distances_avx512")):
+            minima = VEX.findall(body).count("vminpd")
+            assert minima >= int(slots[1]), f"{function}: {minima} packed minima, not unrolled"
+        if function.startswith("triclinic_distances_avx512"):
+            assert "%zmm" in body, function
     # the geometry kernels (angles) are what v3 was measured on: 256-bit vectors and FMA
     geometry = next(code for module, code in v3.items() if module.startswith("_geometry"))
     assert "%ymm" in geometry

@@ -180,11 +180,18 @@ def test_periodic_distances_add_the_fold_error(rng, box, spread):
 @pytest.mark.parametrize(
     "simd_level", [1, 3, 4], ids=["baseline path", "AVX2 path", "AVX-512 path"]
 )
-@pytest.mark.parametrize("box", TRICLINIC_BOXES, ids=["monoclinic", "dodecahedron", "octahedron"])
+@pytest.mark.parametrize(
+    "box",
+    [*TRICLINIC_BOXES, np.array([30.0, 30.0, 30.0, 60.0, 60.0, 60.0])],
+    ids=["monoclinic", "dodecahedron", "octahedron", "rhombohedron"],
+)
 def test_each_path_of_the_triclinic_loop_is_within_the_bound(rng, box, simd_level):
     # triclinic_distances.c's wide paths fuse multiply-adds and the baseline
     # path does not: each must meet the bound on its own, in both kernels
-    # that run it. 29 columns take every remainder of the 2, 4 and 8 lanes.
+    # that run it. The 60-60-60 rhombohedron has all 14 useful shifts, so a
+    # loop that skipped a slot would miss images (the other cells pad theirs
+    # with repeats). self_distance_array's rows of 28 down to 1 take every
+    # remainder of the 2, 4 and 8 lanes.
     if simd_level > _distances.dispatched_simd_level():
         pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
     cell = as_cell(box)
