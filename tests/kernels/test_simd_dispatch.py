@@ -62,13 +62,7 @@ def self_distances(points: np.ndarray, simd_level: int) -> np.ndarray:
     return result
 
 
-def cross_distances(a: np.ndarray, b: np.ndarray, simd_level: int) -> np.ndarray:
-    result = np.empty((len(a), len(b)))
-    _distances.distance_array(a.T, b.T, NO_BOX, NO_BOX, result.T, simd_level)
-    return result
-
-
-def triclinic_distances(a: np.ndarray, b: np.ndarray, box, simd_level: int) -> np.ndarray:
+def cross_distances(a: np.ndarray, b: np.ndarray, simd_level: int, box=None) -> np.ndarray:
     cell = as_cell(box)
     result = np.empty((len(a), len(b)))
     _distances.distance_array(a.T, b.T, cell.h.T, cell.hinv.T, result.T, simd_level)
@@ -91,9 +85,9 @@ def test_a_level_the_cpu_lacks_runs_the_best_it_has(rng, level):
         pytest.skip(f"this CPU has level {level}: nothing to fall back from")
     a, b = positions(rng, 23), positions(rng, 41)
     for box in TRICLINIC_BOXES:
-        want = triclinic_distances(a, b, box, best)
+        want = cross_distances(a, b, best, box)
         assert np.array_equal(
-            triclinic_distances(a, b, box, level).view(np.uint64), want.view(np.uint64)
+            cross_distances(a, b, level, box).view(np.uint64), want.view(np.uint64)
         )
     assert np.array_equal(
         self_distances(a, level).view(np.uint64), self_distances(a, best).view(np.uint64)
@@ -103,9 +97,9 @@ def test_a_level_the_cpu_lacks_runs_the_best_it_has(rng, level):
 @pytest.mark.parametrize("box", TRICLINIC_BOXES, ids=["monoclinic", "dodecahedron", "octahedron"])
 def test_the_public_triclinic_distances_run_the_cpus_best_path(rng, box):
     a, b = positions(rng, 19), positions(rng, 67)
-    best = triclinic_distances(a, b, box, _distances.dispatched_simd_level())
+    best = cross_distances(a, b, _distances.dispatched_simd_level(), box)
     assert np.array_equal(
-        triclinic_distances(a, b, box, SIMD_AUTO).view(np.uint64), best.view(np.uint64)
+        cross_distances(a, b, SIMD_AUTO, box).view(np.uint64), best.view(np.uint64)
     )
     assert np.array_equal(
         chemlib.distance_array(a, b, box=box).view(np.uint64), best.view(np.uint64)
