@@ -76,8 +76,8 @@ subroutine self_distance_array(reference, h, hinv, n, npairs, result, simd_level
 end subroutine self_distance_array
 
 ! The widest loops this CPU runs when simd_level is 0 (simd_dispatch.c):
-! 4 (AVX-512, for the triclinic distance loop; the other dispatched loops
-! stop at AVX2), 3 (AVX2 and FMA) or 1 (the x86-64 baseline).
+! 4 (AVX-512, for the distance loops; rmsd_trajectory's frame pass stops at
+! AVX2), 3 (AVX2 and FMA) or 1 (the x86-64 baseline).
 subroutine dispatched_simd_level(level)
     use chemlib_minimum_image, only: best_simd_level
     implicit none

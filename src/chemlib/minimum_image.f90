@@ -307,7 +307,7 @@ contains
     ! to_kernel_frame. Contiguous columns: unit-stride loads and stores.
     ! simd_level picks the instructions of the no-box and the triclinic loop
     ! (point_distances.c, triclinic_distances.c): 0 the best the CPU has, 1
-    ! the x86-64 baseline, 3 AVX2, 4 AVX-512 (the no-box loop stops at AVX2).
+    ! the x86-64 baseline, 3 AVX2, 4 AVX-512.
     subroutine point_distances(cell, point, x, y, z, distances, simd_level)
         type(periodic_cell), intent(in) :: cell
         integer, intent(in) :: simd_level

@@ -15,9 +15,9 @@
  * This is how chemlib uses AVX-512 where it pays, rather than a level-4
  * package: conda-forge's CI cannot promise level-4 machines to build and
  * test one (recipe/variants.yaml), and here the baseline package (pip's
- * wheel, conda's level 1) gets the wide loops too. Elsewhere AVX-512 did not
- * pay (the no-box loop is bound by the square root unit, whatever the
- * width), so the other dispatched loops stop at AVX2.
+ * wheel, conda's level 1) gets the wide loops too. The no-box loop
+ * (point_distances.c) has an AVX-512 path of another kind; rmsd_trajectory's
+ * frame pass (frame_sums.c) stops at AVX2, where AVX-512 measured slower.
  *
  * The wide paths fuse multiply-adds (this file is built without
  * -ffp-contract=off, meson.build), so they round differently from the

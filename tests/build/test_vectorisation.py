@@ -180,16 +180,30 @@ MARCHES = pytest.mark.parametrize(
 
 @needs_gcc_on_x86_64
 @MARCHES
-def test_no_box_distance_loop_dispatches_to_avx2(tmp_path, march):
-    """point_distances.c holds the no-box distance loop twice: SSE2's two-lane
-    square root for the baseline and AVX2's four-lane one, which the CPU picks
-    at run time."""
+def test_no_box_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
+    """point_distances.c holds the no-box distance loop three times: SSE2's
+    two-lane square root for the baseline, AVX2's four-lane one, and AVX-512's,
+    which takes eight roots on the square-root unit and eight on the
+    multiply-add units (an estimate, refined with FMA) per step; the CPU picks
+    at run time. Nothing else fuses a multiply-add: the squared distances
+    would round apart (test_simd_dispatch.py holds the AVX-512 path to the
+    baseline's bits)."""
     text = dispatched_assembly(tmp_path, "kernel_support", "point_distances.c", march)
-    assert re.search(r"\bvsqrtpd\s+%ymm", text), "no four-lane square root"
-    assert "fmadd" not in text, "a fused multiply-add: the two paths would round apart"
+    bodies = function_bodies(text)
+    avx512 = "".join(body for label, body in bodies.items() if label.startswith("distances_avx512"))
+    # The AVX2 path may be inlined into the dispatcher (-march=x86-64-v3).
+    others = "".join(
+        body for label, body in bodies.items() if not label.startswith("distances_avx512")
+    )
+    assert re.search(r"\bvsqrtpd\s+%ymm", others), "no four-lane square root"
+    assert re.search(r"\bvsqrtpd\s+%zmm", avx512), "no eight-lane square root"
+    assert re.search(r"\bvrsqrt14pd\s+%zmm", avx512), "no root estimate on AVX-512"
+    assert not re.search(r"\bvf\w*m(add|sub)", others), (
+        "a fused multiply-add outside AVX-512's root"
+    )
     if not march:
         # The baseline path: SSE2's packed square root, no VEX encoding.
-        dispatcher = function_bodies(text)["chemlib_point_distances"]
+        dispatcher = bodies["chemlib_point_distances"]
         assert re.search(r"\ssqrtpd\s+%xmm", dispatcher), dispatcher
 
 

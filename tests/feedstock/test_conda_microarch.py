@@ -184,6 +184,7 @@ def test_only_the_level_3_build_has_avx2_and_fma_code(cycle, tmp_path) -> None:
     # loops give, or to the same precision bound)
     for kernel, loop in (
         ("_distances", "distances_avx2"),
+        ("_distances", "distances_avx512"),
         ("_distances", "triclinic_distances_avx2"),
         ("_distances", "triclinic_distances_avx512"),
         ("_rmsd", "frame_sums_avx2"),

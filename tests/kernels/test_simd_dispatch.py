@@ -1,7 +1,8 @@
 """Run-time dispatch of the loops compiled for the baseline, AVX2 and AVX-512.
 
 Three loops are compiled for several instruction sets, and the CPU picks: the
-no-box distance loop (src/chemlib/point_distances.c: baseline and AVX2), the
+no-box distance loop (src/chemlib/point_distances.c: baseline, AVX2 and
+AVX-512, whose multiply-add units take half the roots), the
 frame pass of rmsd_trajectory's superposition (src/chemlib/frame_sums.c:
 baseline and AVX2) and the triclinic distance loop
 (src/chemlib/triclinic_distances.c: baseline, AVX2 and AVX-512). The no-box
@@ -128,9 +129,10 @@ def test_self_distances_bitwise_identical_on_every_path(rng, n):
 def test_distance_array_bitwise_identical_on_every_path(rng):
     a, b = positions(rng, 37), positions(rng, 129) + 1e3
     baseline = cross_distances(a, b, SIMD_BASELINE)
-    assert np.array_equal(
-        baseline.view(np.uint64), cross_distances(a, b, SIMD_X86_64_V3).view(np.uint64)
-    )
+    for level in (SIMD_X86_64_V3, SIMD_X86_64_V4):
+        assert np.array_equal(
+            baseline.view(np.uint64), cross_distances(a, b, level).view(np.uint64)
+        )
     assert np.array_equal(baseline.view(np.uint64), chemlib.distance_array(a, b).view(np.uint64))
 
 
@@ -149,6 +151,46 @@ def test_paths_are_correctly_rounded_per_operation(rng):
         assert np.array_equal(
             self_distances(points, level).view(np.uint64), expected.view(np.uint64)
         )
+
+
+def hard_square_roots(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Points whose distance from the origin is a hard square root: squared
+    lengths that are rounded squares (roots close to a double), their
+    neighbours a few ulps off, and the edges of the binades, from 2**-880 to
+    2**980, where the AVX-512 path takes roots on its multiply-add units."""
+    exponents = rng.integers(-440, 490, size=n)
+    lengths = np.ldexp(rng.uniform(1.0, 2.0, size=n), exponents)
+    edges = np.ldexp(rng.choice([1.0, math.sqrt(2.0), np.nextafter(1.0, 0.0)], size=n), exponents)
+    lengths = np.where(rng.random(n) < 0.3, edges, lengths)
+    # A second component nudges the square by 0 to a few ulps of it.
+    nudge = lengths * np.ldexp(rng.integers(0, 4, size=n).astype(float), -27)
+    nudge[rng.random(n) < 0.3] = 0.0
+    return np.column_stack([lengths, nudge, np.zeros(n)])
+
+
+def test_paths_take_correctly_rounded_roots_of_hard_squares(rng):
+    # The AVX-512 path computes half its roots from an estimate refined on the
+    # multiply-add units, then corrected to the nearest double
+    # (correctly_rounded_root). Every hard root, at both offsets of the 16-pair
+    # step so that each one lands in that half, and amid lanes outside its
+    # range (coincident points, squares that underflow or overflow, the edges
+    # of the range), must be the square-root instruction's, bit for bit.
+    hard = hard_square_roots(rng, 40000)
+    outside = np.array([0.0, 1e-300, 1e-160, 2.0**-451, 2.0**-450, 2.0**500, 2.0**501, 1e200])
+    mixed = np.zeros((4000, 3))
+    mixed[:, 0] = np.where(rng.random(4000) < 0.5, rng.choice(outside, 4000), hard[:4000, 0])
+    origin = np.zeros((1, 3))
+    for offset in (0, 8):
+        points = np.concatenate([np.ones((offset, 3)), hard, mixed])
+        with np.errstate(over="ignore", under="ignore"):
+            squared = (points[:, 0] * points[:, 0] + points[:, 1] * points[:, 1]) + (
+                points[:, 2] * points[:, 2]
+            )
+        expected = np.array([math.sqrt(value) for value in squared])
+        for level in (SIMD_BASELINE, SIMD_X86_64_V3, SIMD_X86_64_V4):
+            roots = cross_distances(origin, points, level)[0]
+            wrong = np.flatnonzero(roots.view(np.uint64) != expected.view(np.uint64))
+            assert wrong.size == 0, (level, offset, squared[wrong[:5]], roots[wrong[:5]])
 
 
 def trajectory_rmsd(
