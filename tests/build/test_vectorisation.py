@@ -286,6 +286,29 @@ def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march, 
         assert not re.search(r"\bv[a-z0-9]+\s", narrow), "VEX code in the baseline path"
 
 
+@needs_gcc_on_x86_64
+@MARCHES
+@pytest.mark.parametrize(
+    "optimisation", [[], ["-O2", "-ftree-vectorize"]], ids=["meson -O3", "conda-forge -O2"]
+)
+def test_wrap_loop_dispatches_to_avx2_and_avx512(tmp_path, march, optimisation):
+    """periodic_wrap.c holds wrap's loop three times, one atom per lane: SSE2
+    for the baseline, AVX2 with FMA, and AVX-512, each with packed products of
+    the box matrices."""
+    text = dispatched_assembly(tmp_path, "fused_dispatch", "periodic_wrap.c", march + optimisation)
+    bodies = function_bodies(text)
+    avx512 = "".join(body for label, body in bodies.items() if "_avx512" in label)
+    # The AVX2 path may be inlined into the dispatcher (-march=x86-64-v3).
+    others = "".join(body for label, body in bodies.items() if "_avx512" not in label)
+    for path, register in ((others, "%ymm"), (avx512, "%zmm")):
+        packed_fma = rf"\bvfn?m(add|sub)\w+pd\s+\S+,\s*{register}"
+        assert re.search(packed_fma, path), f"no packed FMA on {register}"
+    if not march:
+        narrow = "".join(body for label, body in bodies.items() if "_avx" not in label)
+        assert re.search(r"\smulpd\s+\S+,\s*%xmm", narrow), narrow
+        assert not re.search(r"\bv[a-z0-9]+\s", narrow), "VEX code in the baseline path"
+
+
 def test_the_c_and_fortran_triclinic_loops_agree_on_the_shift_slots():
     """minimum_image.f90 pads the useful shifts to SHIFT_SLOTS and hands them
     to triclinic_distances.c, which tries a fixed number: the two must match,

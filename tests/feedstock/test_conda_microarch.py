@@ -35,7 +35,7 @@ VEX = re.compile(r"^\s*[0-9a-f]+:\s+(v[a-z0-9]+)", re.MULTILINE)
 FUNCTION = re.compile(r"^[0-9a-f]+ <([^>]+)>:$", re.MULTILINE)
 # Loops compiled for AVX2 or AVX-512 with __attribute__((target(...))) and run only
 # where __builtin_cpu_supports says so (point_distances.c, frame_sums.c,
-# triclinic_distances.c); gcc may clone them (distances_avx2.constprop.0), never
+# triclinic_distances.c, periodic_wrap.c); gcc may clone them (distances_avx2.constprop.0), never
 # inline them into baseline callers.
 DISPATCHED = re.compile(r"_avx(2|512)(\.\w+\.\d+)?$")
 
@@ -178,15 +178,17 @@ def test_only_the_level_3_build_has_avx2_and_fma_code(cycle, tmp_path) -> None:
             if not DISPATCHED.search(function)
         }
         assert undispatched == {}, f"{module}: VEX-encoded (AVX) instructions at level 1"
-    # ... except the AVX2 and AVX-512 loops of point_distances.c, frame_sums.c and
-    # triclinic_distances.c, which the baseline build carries for the CPUs that have
-    # them (test_simd_dispatch.py and test_precision.py hold them to what the baseline
-    # loops give, or to the same precision bound)
+    # ... except the AVX2 and AVX-512 loops of point_distances.c, frame_sums.c,
+    # triclinic_distances.c and periodic_wrap.c, which the baseline build carries for
+    # the CPUs that have them (test_simd_dispatch.py and test_precision.py hold them
+    # to what the baseline loops give, or to the same precision bound)
     for kernel, loop in (
         ("_distances", "distances_avx2"),
         ("_distances", "distances_avx512"),
         ("_distances", "triclinic_distances_avx2"),
         ("_distances", "triclinic_distances_avx512"),
+        ("_periodic", "wrap_positions_avx2"),
+        ("_periodic", "wrap_positions_avx512"),
         ("_rmsd", "frame_sums_avx2"),
     ):
         code = next(code for module, code in baseline.items() if module.startswith(kernel))

@@ -9,6 +9,8 @@ from kernel_inputs import BOX_IDS, BOXES, boxes, coordinate_arrays, positions
 from kernel_references import box_matrix
 
 import chemlib
+from chemlib import _distances, _periodic
+from chemlib._box import as_cell
 
 
 @pytest.mark.parametrize("box", BOXES[1:], ids=BOX_IDS[1:])
@@ -46,3 +48,22 @@ def test_wrap_preserves_minimum_image_distances(coords, box):
         chemlib.self_distance_array(coords, box=box),
         atol=1e-8,
     )
+
+
+@pytest.mark.parametrize("simd_level", [0, 1, 3, 4], ids=["public", "baseline", "AVX2", "AVX-512"])
+def test_positions_a_rounding_error_outside_settle_inside(simd_level):
+    # -1e-300 + 10 rounds to 10: the far face, fraction 1, which one more
+    # whole vector brings to 0 (periodic_wrap.c's settling step), on every path.
+    if simd_level > _distances.dispatched_simd_level():
+        pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
+    box = np.array([10.0, 10.0, 10.0, 90.0, 90.0, 90.0])
+    tiny = np.array([-1e-300, -1e-17, -1e-308, 10.0, -10.0, np.nextafter(20.0, 0.0)])
+    coords = np.column_stack([tiny, np.roll(tiny, 1), np.roll(tiny, 2)])
+    coords = np.repeat(coords, 5, axis=0)  # every lane of a vector
+    cell = as_cell(box)
+    if simd_level:
+        wrapped = _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
+    else:
+        wrapped = chemlib.wrap(coords, box)
+    assert wrapped.min() >= 0.0
+    assert wrapped.max() < 10.0

@@ -24,7 +24,7 @@ from kernel_references import norms
 from scipy.spatial.transform import Rotation
 
 import chemlib
-from chemlib import _distances, _rmsd
+from chemlib import _distances, _periodic, _rmsd
 from chemlib._box import as_cell
 
 EPS = float(np.finfo(np.float64).eps)
@@ -572,15 +572,31 @@ def test_principal_axes_are_within_the_tensor_error_over_the_gaps(heavy_and_ligh
 # -- wrap -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "simd_level", [0, 1, 3, 4], ids=["public", "baseline path", "AVX2 path", "AVX-512 path"]
+)
 @pytest.mark.parametrize("box", PRECISION_BOXES, ids=PRECISION_BOX_IDS)
 @pytest.mark.parametrize("spread", [50.0, 1e6])
-def test_wrap_moves_by_a_lattice_vector_within_the_fold_error(rng, box, spread):
+def test_wrap_moves_by_a_lattice_vector_within_the_fold_error(rng, box, spread, simd_level):
+    # periodic_wrap.c's wide paths fuse multiply-adds and the baseline path
+    # does not: each must meet the bound, and put every fraction in [0, 1).
+    if simd_level > _distances.dispatched_simd_level():
+        pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
     coords = spread_points(rng, 200, 0.0, spread)
-    wrapped = chemlib.wrap(coords, box)
-    h = exact.rational(as_cell(box).h)
+    cell = as_cell(box)
+    if simd_level:
+        wrapped = _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
+    else:
+        wrapped = chemlib.wrap(coords, box)
+    h = exact.rational(cell.h)
     # The exact lattice vector the kernel moved by: rounding cannot change it.
-    steps = np.rint((coords - wrapped) @ as_cell(box).hinv).astype(int)
+    steps = np.rint((coords - wrapped) @ cell.hinv).astype(int)
     moved_exactly = exact.rational(coords) - steps @ h
     want = moved_exactly.astype(float)
     bound = fold_error(box, coords)[:, None]
     assert_within(wrapped, want, bound, "wrap")
+    # The fractions of the lattice step the kernel took, exactly, through the
+    # rounded hinv it used: in [0, 1) up to the few eps of its own fraction.
+    fractions = (moved_exactly @ exact.rational(cell.hinv)).astype(float)
+    assert fractions.min() >= -8 * EPS
+    assert fractions.max() < 1 + 8 * EPS

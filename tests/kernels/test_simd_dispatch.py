@@ -1,18 +1,20 @@
 """Run-time dispatch of the loops compiled for the baseline, AVX2 and AVX-512.
 
-Three loops are compiled for several instruction sets, and the CPU picks: the
-no-box distance loop (src/chemlib/point_distances.c: baseline, AVX2 and
-AVX-512, whose multiply-add units take half the roots), the
-frame pass of rmsd_trajectory's superposition (src/chemlib/frame_sums.c:
-baseline and AVX2) and the triclinic distance loop
-(src/chemlib/triclinic_distances.c: baseline, AVX2 and AVX-512). The no-box
-loop's paths run the same correctly rounded operations in the same order, so
-every distance must be bitwise identical whichever path ran. The frame pass
-sums one partial sum per vector lane, and the wide paths of both fuse
-multiply-adds, so their paths round differently; each is held to its precision
-bound (test_precision.py). The private ``simd_level`` argument of the f2py
-kernels forces a path (1: baseline, 3: AVX2, 4: AVX-512, 0: the CPU's best,
-what the public functions use); a level the CPU lacks runs the best it has.
+Four loops are compiled for several instruction sets, and the CPU picks:
+- the no-box distance loop (src/chemlib/point_distances.c: baseline, AVX2 and
+  AVX-512, whose multiply-add units take half the roots);
+- the frame pass of rmsd_trajectory's superposition (src/chemlib/frame_sums.c:
+  baseline and AVX2);
+- the triclinic distance loop (src/chemlib/triclinic_distances.c) and wrap's
+  loop (src/chemlib/periodic_wrap.c): baseline, AVX2 and AVX-512.
+The no-box loop's paths run the same correctly rounded operations in the same
+order, so every distance must be bitwise identical whichever path ran. The
+frame pass sums one partial sum per vector lane, and the wide paths of the
+other three fuse multiply-adds, so their paths round differently; each is held
+to its precision bound (test_precision.py). The private ``simd_level``
+argument of the f2py kernels forces a path (1: baseline, 3: AVX2, 4: AVX-512,
+0: the CPU's best, what the public functions use); a level the CPU lacks runs
+the best it has.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 from kernel_inputs import TRICLINIC_BOXES, positions
 
 import chemlib
-from chemlib import _distances, _rmsd
+from chemlib import _distances, _periodic, _rmsd
 from chemlib._box import as_cell
 
 SIMD_AUTO, SIMD_BASELINE, SIMD_X86_64_V3, SIMD_X86_64_V4 = 0, 1, 3, 4
@@ -70,6 +72,11 @@ def cross_distances(a: np.ndarray, b: np.ndarray, simd_level: int, box=None) -> 
     return result
 
 
+def wrapped(coords: np.ndarray, box, simd_level: int) -> np.ndarray:
+    cell = as_cell(box)
+    return _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
+
+
 def test_the_cpu_picks_the_widest_loop_it_has():
     expected = SIMD_BASELINE
     if platform.machine() in ("x86_64", "AMD64") and numpy_sees_avx2():
@@ -93,6 +100,17 @@ def test_a_level_the_cpu_lacks_runs_the_best_it_has(rng, level):
     assert np.array_equal(
         self_distances(a, level).view(np.uint64), self_distances(a, best).view(np.uint64)
     )
+    for box in TRICLINIC_BOXES:
+        assert np.array_equal(wrapped(b, box, level), wrapped(b, box, best))
+
+
+@pytest.mark.parametrize("box", TRICLINIC_BOXES, ids=["monoclinic", "dodecahedron", "octahedron"])
+def test_the_public_wrap_runs_the_cpus_best_path(rng, box):
+    # 5000 atoms: more than one block of the threaded loop (periodic.f90).
+    coords = positions(rng, 5000, -200.0, 300.0)
+    best = wrapped(coords, box, _distances.dispatched_simd_level())
+    assert np.array_equal(wrapped(coords, box, SIMD_AUTO).view(np.uint64), best.view(np.uint64))
+    assert np.array_equal(chemlib.wrap(coords, box).view(np.uint64), best.view(np.uint64))
 
 
 @pytest.mark.parametrize("box", TRICLINIC_BOXES, ids=["monoclinic", "dodecahedron", "octahedron"])
