@@ -72,21 +72,37 @@ squared_distances(__m512d px, __m512d py, __m512d pz, const double *x, const dou
 static const double ROOT_LOWEST = 0x1p-900, ROOT_HIGHEST = 0x1p1000;
 
 /*
+ * The double nearest sqrt(x), given g, one of the two doubles around it
+ * (faithful). With u the neighbour above g (its bits plus one) and d the one
+ * below, sqrt(x) rounds to u when x > ((g + u)/2)**2. x - g*g and g*(u - g)
+ * are multiples of ulp(g)**2, and a midpoint's square is not a double, so
+ * that is x > g*u, whose sign one fused g*u - x gets exactly; likewise to d
+ * when x <= g*d, the binade below a power of two included (d = g - ulp/2
+ * there). For x in [ROOT_LOWEST, ROOT_HIGHEST]. Tested on its own with g one
+ * ulp off (tests/build/nearest_root_check.c): the steps of
+ * correctly_rounded_root leave g within half an ulp and a little more, so on
+ * real input it seldom has anything to correct.
+ */
+CHEMLIB_TARGET_X86_64_V4 static inline CHEMLIB_ALWAYS_INLINE __m512d
+nearest_root(__m512d g, __m512d x)
+{
+    const __m512i one = _mm512_set1_epi64(1);
+    const __m512d above = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(g), one));
+    const __m512d below = _mm512_castsi512_pd(_mm512_sub_epi64(_mm512_castpd_si512(g), one));
+    const __m512d zero = _mm512_setzero_pd();
+    const __mmask8 round_up = _mm512_cmp_pd_mask(_mm512_fmsub_pd(g, above, x), zero, _CMP_LT_OQ);
+    const __mmask8 round_down = _mm512_cmp_pd_mask(_mm512_fmsub_pd(g, below, x), zero, _CMP_GE_OQ);
+    return _mm512_mask_mov_pd(_mm512_mask_mov_pd(g, round_up, above), round_down, below);
+}
+
+/*
  * sqrt(x), correctly rounded, on the multiply-add units, for x in
- * [ROOT_LOWEST, ROOT_HIGHEST]:
- *   1. g ~ sqrt(x), h ~ 1/(2 sqrt(x)) from vrsqrt14pd (relative error below
- *      2**-14), two Goldschmidt steps (error squared each: about 2**-54
- *      plus the roundings) and one Newton step g += h (x - g*g), whose
- *      error is half an ulp plus far less than another: g is faithful,
- *      one of the two doubles around sqrt(x).
- *   2. The correction, exact for a faithful g. With u the neighbour above
- *      g (its bits plus one) and d the one below, sqrt(x) rounds to u when
- *      x > ((g + u)/2)**2. x - g*g and g*(u - g) are multiples of ulp(g)**2,
- *      and a midpoint's square is not a double, so that is x > g*u, whose
- *      sign one fused g*u - x gets exactly; likewise to d when x <= g*d,
- *      the binade below a power of two included (d = g - ulp/2 there).
- * Tested bitwise against the square-root instruction on rounded squares,
- * their neighbours and the binade edges (test_simd_dispatch.py).
+ * [ROOT_LOWEST, ROOT_HIGHEST]: g ~ sqrt(x), h ~ 1/(2 sqrt(x)) from
+ * vrsqrt14pd (relative error below 2**-14), two Goldschmidt steps (error
+ * squared each: about 2**-54 plus the roundings) and one Newton step
+ * g += h (x - g*g), whose error is half an ulp plus far less than another,
+ * so g is faithful; then nearest_root. Tested bitwise against the
+ * square-root instruction through the kernels (test_simd_dispatch.py).
  */
 CHEMLIB_TARGET_X86_64_V4 static inline CHEMLIB_ALWAYS_INLINE __m512d
 correctly_rounded_root(__m512d x)
@@ -99,20 +115,14 @@ correctly_rounded_root(__m512d x)
         g = _mm512_fmadd_pd(g, r, g);
         h = _mm512_fmadd_pd(h, r, h);
     }
-    g = _mm512_fmadd_pd(_mm512_fnmadd_pd(g, g, x), h, g);
-    const __m512i one = _mm512_set1_epi64(1);
-    const __m512d above = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(g), one));
-    const __m512d below = _mm512_castsi512_pd(_mm512_sub_epi64(_mm512_castpd_si512(g), one));
-    const __m512d zero = _mm512_setzero_pd();
-    const __mmask8 round_up = _mm512_cmp_pd_mask(_mm512_fmsub_pd(g, above, x), zero, _CMP_LT_OQ);
-    const __mmask8 round_down = _mm512_cmp_pd_mask(_mm512_fmsub_pd(g, below, x), zero, _CMP_GE_OQ);
-    return _mm512_mask_mov_pd(_mm512_mask_mov_pd(g, round_up, above), round_down, below);
+    return nearest_root(_mm512_fmadd_pd(_mm512_fnmadd_pd(g, g, x), h, g), x);
 }
 
-/* The square-root instruction where a lane is outside correctly_rounded_root's
- * range: zero (coincident points), tiny, huge or infinite squares. */
+/* The roots of the second half of each step: on the multiply-add units,
+ * or by the instruction where a lane is outside correctly_rounded_root's
+ * range (zero for coincident points, tiny, huge or infinite squares). */
 CHEMLIB_TARGET_X86_64_V4 static inline CHEMLIB_ALWAYS_INLINE __m512d
-root_on_multiply_add_units(__m512d x)
+second_half_roots(__m512d x)
 {
     const __mmask8 in_range =
         _mm512_cmp_pd_mask(x, _mm512_set1_pd(ROOT_LOWEST), _CMP_GE_OQ) &
@@ -138,7 +148,7 @@ distances_avx512(const double *restrict point, const double *restrict x,
         const __m512d first = squared_distances(px, py, pz, x + j, y + j, z + j);
         const __m512d second = squared_distances(px, py, pz, x + j + 8, y + j + 8, z + j + 8);
         _mm512_storeu_pd(distances + j, _mm512_sqrt_pd(first));
-        _mm512_storeu_pd(distances + j + 8, root_on_multiply_add_units(second));
+        _mm512_storeu_pd(distances + j + 8, second_half_roots(second));
     }
     distances_from(point, x + j, y + j, z + j, m - j, distances + j);
 }

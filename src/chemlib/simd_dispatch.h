@@ -1,8 +1,8 @@
 /*
  * What the loops dispatched at run time share (point_distances.c,
- * frame_sums.c, triclinic_distances.c): the levels a kernel's simd_level
- * argument names, whether this compiler and CPU family can dispatch at all,
- * and the one CPU check (simd_dispatch.c).
+ * frame_sums.c, triclinic_distances.c, periodic_wrap.c): the levels a
+ * kernel's simd_level argument names, whether this compiler and CPU family
+ * can dispatch at all, and the one CPU check (simd_dispatch.c).
  */
 #ifndef CHEMLIB_SIMD_DISPATCH_H
 #define CHEMLIB_SIMD_DISPATCH_H
@@ -10,7 +10,7 @@
 /* Which loop to run: CHEMLIB_SIMD_AUTO asks the CPU; the others are for the
  * tests that compare the paths, and fall back to the widest path below them
  * on a CPU without the instructions. Same values as the simd_level
- * arguments of distances.f90 and rmsd.f90. */
+ * arguments of distances.f90, rmsd.f90 and periodic.f90. */
 enum {
     CHEMLIB_SIMD_AUTO = 0,
     CHEMLIB_SIMD_BASELINE = 1,

@@ -150,19 +150,32 @@ def function_bodies(assembly: str) -> dict[str, str]:
     return bodies
 
 
-def dispatched_assembly(tmp_path: Path, library: str, source: str, march: list[str]) -> str:
-    """The assembly of a dispatched C source, compiled with the flags meson.build
-    gives its static library, for the given -march."""
+def c_flags(library: str, source: str) -> list[str]:
+    """The flags meson.build gives a C source of one of its static libraries."""
     block = re.search(
         rf"static_library\('{library}',(.*?)\n\)", (SOURCES / "meson.build").read_text(), re.DOTALL
     )
     assert block, f"src/chemlib/meson.build no longer builds {library}"
     assert f"'{source}'" in block[1], f"{library} no longer builds {source}"
     c_args = re.findall(r"'(-f[^']+)'", block[1])
-    flags = [f for f in project_fortran_flags() if f != "-fopenmp"]
+    return [f for f in project_fortran_flags() if f != "-fopenmp"] + c_args
+
+
+def dispatched_assembly(tmp_path: Path, library: str, source: str, march: list[str]) -> str:
+    """The assembly of a dispatched C source, compiled with the flags meson.build
+    gives its static library, for the given -march."""
     assembly = tmp_path / Path(source).with_suffix(".s")
     subprocess.run(
-        ["gcc", *flags, *c_args, *march, "-fPIC", "-S", str(SOURCES / source), "-o", str(assembly)],
+        [
+            "gcc",
+            *c_flags(library, source),
+            *march,
+            "-fPIC",
+            "-S",
+            str(SOURCES / source),
+            "-o",
+            str(assembly),
+        ],
         check=True,
     )
     return assembly.read_text()
@@ -198,6 +211,11 @@ def test_no_box_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
     assert re.search(r"\bvsqrtpd\s+%ymm", others), "no four-lane square root"
     assert re.search(r"\bvsqrtpd\s+%zmm", avx512), "no eight-lane square root"
     assert re.search(r"\bvrsqrt14pd\s+%zmm", avx512), "no root estimate on AVX-512"
+    # Each inlined root takes ten fused operations (six Goldschmidt, two Newton,
+    # two for the correction); any other would be a fused squared distance.
+    fused = len(re.findall(r"\bvfn?m(add|sub)\w*pd\s", avx512))
+    assert fused > 0, "no root on the multiply-add units"
+    assert fused % 10 == 0, f"{fused} fused multiply-adds in the AVX-512 path"
     assert not re.search(r"\bvf\w*m(add|sub)", others), (
         "a fused multiply-add outside AVX-512's root"
     )
@@ -205,6 +223,41 @@ def test_no_box_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
         # The baseline path: SSE2's packed square root, no VEX encoding.
         dispatcher = bodies["chemlib_point_distances"]
         assert re.search(r"\ssqrtpd\s+%xmm", dispatcher), dispatcher
+
+
+@needs_gcc_on_x86_64
+@pytest.mark.parametrize(
+    "optimisation", [[], ["-O2", "-ftree-vectorize"]], ids=["meson -O3", "conda-forge -O2"]
+)
+def test_the_avx512_root_and_its_correction_are_correctly_rounded(tmp_path, optimisation):
+    """point_distances.c's AVX-512 path takes half its roots on the multiply-add
+    units and corrects them to the nearest double (nearest_root). On real input
+    the correction seldom has anything to do, so the kernels' bitwise tests
+    cannot show it works: nearest_root_check.c gives it both doubles around
+    sqrt(x), for a million squares (the edges of the range and the binades, the
+    products where its >= decides, squares near midpoints, random), built as
+    meson.build builds the file, and compares with the square-root instruction."""
+    flags = c_flags("kernel_support", "point_distances.c") + optimisation
+    assert "-ffp-contract=off" in flags
+    program = tmp_path / "nearest_root_check"
+    subprocess.run(
+        [
+            "gcc",
+            *flags,
+            f"-I{SOURCES}",
+            str(Path(__file__).with_name("nearest_root_check.c")),
+            str(SOURCES / "simd_dispatch.c"),
+            "-o",
+            str(program),
+            "-lm",
+        ],
+        check=True,
+    )
+    run = subprocess.run([str(program)], capture_output=True, text=True)
+    if run.returncode == 77:
+        pytest.skip(run.stdout.strip())
+    assert run.returncode == 0, run.stdout
+    assert run.stdout.strip().endswith(" 0 wrong roots"), run.stdout
 
 
 @needs_gcc_on_x86_64
