@@ -10,7 +10,9 @@
 ! lie in [0, 1). The loop is C (periodic_wrap.c), compiled for the baseline,
 ! AVX2 and AVX-512 and chosen at run time; simd_level (optional, 0: the best
 ! the CPU has) forces a path for the tests (1 baseline, 3 AVX2, 4 AVX-512).
-! Threads take blocks of WRAP_BLOCK atoms.
+! Threads take blocks of WRAP_BLOCK atoms. h must be upper triangular (a along
+! x, b in the xy plane), as chemlib/_box.py builds every cell: the C loop
+! never reads the entries below the diagonal.
 subroutine wrap(coords, h, hinv, n, wrapped, simd_level)
     use, intrinsic :: iso_c_binding, only: c_double, c_int64_t, c_int
     use chemlib_minimum_image, only: MIN_PARALLEL_WORK

@@ -21,8 +21,11 @@ def wrap(coords: ArrayLike, box: ArrayLike) -> FloatArray:
     """Put coordinates into the primary unit cell.
 
     Each position is moved by whole box vectors so that its fractional
-    coordinates lie in [0, 1). Distances under the minimum-image convention
-    are unchanged.
+    coordinates lie in [0, 1). In an orthorhombic box that holds exactly:
+    every wrapped coordinate is in ``[0, L)``. In a triclinic box the
+    fractions are decided in rounded arithmetic, so a position within a
+    rounding error of a face may sit on either side of it. Distances under
+    the minimum-image convention are unchanged.
 
     Parameters
     ----------

@@ -9,28 +9,26 @@
  *   - the x86-64 baseline: SSE2, no fused multiply-add;
  *   - AVX2 with FMA (x86-64-v3);
  *   - AVX-512 (the x86-64-v4 set).
- * One thread, a million atoms, a Sapphire Rapids Xeon: 6.6, 3.9 and 2.1 ms
- * (10.3, 8.7 and 2.3 with the full 3x3 products of the Fortran loop this
- * replaces).
+ * One thread, a million atoms in a triclinic cell, a Sapphire Rapids Xeon:
+ * 6.6, 3.9 and 2.1 ms (10.3, 8.7 and 2.3 with the full 3x3 products of the
+ * Fortran loop this replaces).
  *
  * The wide paths fuse multiply-adds (this file is built without
  * -ffp-contract=off, meson.build) and round differently from the baseline
  * path: each path is held to the fold error against exact references
- * (tests/kernels/test_precision.py) and to fractions in [0, 1).
+ * (tests/kernels/test_precision.py), and an orthorhombic wrap to [0, L)
+ * exactly (tests/kernels/test_periodic.py).
  */
 #include <stdint.h>
 
+#include "periodic_cell.h"
 #include "simd_dispatch.h"
-
-/* (x + 1.5*2**52) - 1.5*2**52 rounds x to the nearest integer
- * (ROUNDING_SHIFT of minimum_image.f90, which says why). */
-static const double ROUNDING_SHIFT = 6755399441055744.0;
 
 /* floor(f) by the rounding trick, stepped down where it rounded up. */
 static inline CHEMLIB_ALWAYS_INLINE double
 floor_of(double f)
 {
-    const double r = (f + ROUNDING_SHIFT) - ROUNDING_SHIFT;
+    const double r = chemlib_round_small(f);
     return r > f ? r - 1.0 : r;
 }
 
@@ -42,24 +40,48 @@ settling_step(double f)
     return f >= 1.0 ? -1.0 : (f < 0.0 ? 1.0 : 0.0);
 }
 
+/* w, a rounding error outside [0, edge) or inside it, moved into it exactly:
+ * w - edge is exact there (Sterbenz), and w + edge may round up to edge. */
+static inline CHEMLIB_ALWAYS_INLINE double
+settled_into_edge(double w, double edge)
+{
+    w = w >= edge ? w - edge : (w < 0.0 ? w + edge : w);
+    return w >= edge ? w - edge : w;
+}
+
 /*
  * coords, wrapped: n positions, (3, n) in Fortran order; h: the box vectors
  * as columns, hinv its inverse, both 3x3 in Fortran order and upper
- * triangular as chemlib builds them (a along x, b in the xy plane), so the
- * zeros are left out: a third fewer products, and few enough constants for
- * AVX2's 16 registers. Subtracting whole box vectors from the original
- * position, rather than rebuilding it from its fractions, keeps every digit.
- * No calls and no branches, so that it vectorises.
+ * triangular as chemlib builds them (a along x, b in the xy plane;
+ * chemlib/_box.py), so the zeros below the diagonal are never read: a third
+ * fewer products, and fewer constants to hold in registers. Subtracting
+ * whole box vectors from the original position, rather than rebuilding it
+ * from its fractions, keeps every digit. No calls and no branches, so that
+ * it vectorises.
+ *
+ * orthorhombic (a constant in each caller): the fractions are x/ax, y/by,
+ * z/cz, so the last step compares positions with the edges, exactly, and
+ * the result lies in [0, L) whatever the rounding of the fractions (which
+ * can leave a position of exactly L: 49 * fl(1/49) < 1). In a triclinic
+ * cell the faces are not along the axes, and the fractions decide, within
+ * their rounding.
  */
 static inline CHEMLIB_ALWAYS_INLINE void
 wrap_positions(const double *restrict coords, const double *restrict h,
-               const double *restrict hinv, int64_t n, double *restrict wrapped)
+               const double *restrict hinv, int64_t n, double *restrict wrapped,
+               const int orthorhombic)
 {
     const double ax = h[0], bx = h[3], by = h[4], cx = h[6], cy = h[7], cz = h[8];
     const double ia = hinv[0], iab = hinv[3], ib = hinv[4], iac = hinv[6], ibc = hinv[7],
                  ic = hinv[8];
     for (int64_t i = 0; i < n; ++i) {
         const double x = coords[3 * i], y = coords[3 * i + 1], z = coords[3 * i + 2];
+        if (orthorhombic) {
+            wrapped[3 * i] = settled_into_edge(x - ax * floor_of(ia * x), ax);
+            wrapped[3 * i + 1] = settled_into_edge(y - by * floor_of(ib * y), by);
+            wrapped[3 * i + 2] = settled_into_edge(z - cz * floor_of(ic * z), cz);
+            continue;
+        }
         const double sa = floor_of(ia * x + iab * y + iac * z);
         const double sb = floor_of(ib * y + ibc * z), sc = floor_of(ic * z);
         const double wx = x - (ax * sa + bx * sb + cx * sc);
@@ -76,7 +98,11 @@ wrap_positions(const double *restrict coords, const double *restrict h,
     ATTRIBUTES static void NAME(const double *coords, const double *h, const double *hinv,          \
                                 int64_t n, double *wrapped)                                         \
     {                                                                                               \
-        wrap_positions(coords, h, hinv, n, wrapped);                                                \
+        if (h[3] == 0.0 && h[6] == 0.0 && h[7] == 0.0) {                                            \
+            wrap_positions(coords, h, hinv, n, wrapped, 1);                                         \
+        } else {                                                                                    \
+            wrap_positions(coords, h, hinv, n, wrapped, 0);                                         \
+        }                                                                                           \
     }
 
 WRAP_POSITIONS(wrap_positions_baseline, )

@@ -28,15 +28,13 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "periodic_cell.h"
 #include "simd_dispatch.h"
 
 /* = SHIFT_SLOTS of minimum_image.f90 (tests/build/test_vectorisation.py
  * reads both): a fixed count, so that every path unrolls the shifts. */
 #define SHIFT_SLOTS 14
 
-/* (x + 1.5*2**52) - 1.5*2**52 rounds x to the nearest integer
- * (ROUNDING_SHIFT of minimum_image.f90, which says why). */
-static const double ROUNDING_SHIFT = 6755399441055744.0;
 
 /*
  * h: the box vectors as columns, hinv its inverse, both 3x3 in Fortran
@@ -62,14 +60,14 @@ distances_from(const double *restrict point, const double *restrict x, const dou
     }
     for (int64_t j = 0; j < m; ++j) {
         double dx = x[j] - px, dy = y[j] - py, dz = z[j] - pz;
-        double r = (dz * inv_cz + ROUNDING_SHIFT) - ROUNDING_SHIFT;
+        double r = chemlib_round_small(dz * inv_cz);
         dx -= r * cx;
         dy -= r * cy;
         dz -= r * cz;
-        r = (dy * inv_by + ROUNDING_SHIFT) - ROUNDING_SHIFT;
+        r = chemlib_round_small(dy * inv_by);
         dx -= r * bx;
         dy -= r * by;
-        r = (dx * inv_ax + ROUNDING_SHIFT) - ROUNDING_SHIFT;
+        r = chemlib_round_small(dx * inv_ax);
         dx -= r * ax;
         double best = dx * dx + dy * dy + dz * dz;
         /* Unrolled at -O2 too: conda-forge's CFLAGS (-O2 -ftree-vectorize)

@@ -50,20 +50,50 @@ def test_wrap_preserves_minimum_image_distances(coords, box):
     )
 
 
-@pytest.mark.parametrize("simd_level", [0, 1, 3, 4], ids=["public", "baseline", "AVX2", "AVX-512"])
-def test_positions_a_rounding_error_outside_settle_inside(simd_level):
-    # -1e-300 + 10 rounds to 10: the far face, fraction 1, which one more
-    # whole vector brings to 0 (periodic_wrap.c's settling step), on every path.
+SIMD_LEVELS = pytest.mark.parametrize(
+    "simd_level", [0, 1, 3, 4], ids=["public", "baseline", "AVX2", "AVX-512"]
+)
+
+
+def wrap_on_path(coords: np.ndarray, box, simd_level: int) -> np.ndarray:
+    """chemlib.wrap (simd_level 0), or its kernel on one path of periodic_wrap.c."""
     if simd_level > _distances.dispatched_simd_level():
         pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
-    box = np.array([10.0, 10.0, 10.0, 90.0, 90.0, 90.0])
-    tiny = np.array([-1e-300, -1e-17, -1e-308, 10.0, -10.0, np.nextafter(20.0, 0.0)])
-    coords = np.column_stack([tiny, np.roll(tiny, 1), np.roll(tiny, 2)])
-    coords = np.repeat(coords, 5, axis=0)  # every lane of a vector
+    if not simd_level:
+        return chemlib.wrap(coords, box)
     cell = as_cell(box)
-    if simd_level:
-        wrapped = _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
-    else:
-        wrapped = chemlib.wrap(coords, box)
+    return _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
+
+
+@SIMD_LEVELS
+@pytest.mark.parametrize("length", [49.0, 10.0, 3.0, 7.3, 1e-3, 2.0**40])
+def test_orthorhombic_wrap_lands_in_zero_to_l_exactly(rng, simd_level, length):
+    # The rounded fraction can be just below 1 at the far face (49 * fl(1/49)
+    # < 1), or a position a rounding error below 0 becomes exactly L: the
+    # orthorhombic loop settles by comparing positions with the edges. Every
+    # value reaches every lane of the vector paths (16 copies, then a tail).
+    box = np.array([length, length, length, 90.0, 90.0, 90.0])
+    faces = np.array([0.0, length, 2 * length, -length, 1e6 * length])
+    near = np.concatenate([np.nextafter(faces, np.inf), np.nextafter(faces, -np.inf), faces])
+    values = np.concatenate([near, [-1e-17, -1e-300, -1e-308, -0.0]])
+    values = np.concatenate([values, rng.uniform(-100, 100, 200) * length])
+    coords = np.column_stack([values, np.roll(values, 1), np.roll(values, 2)])
+    coords = np.concatenate([np.repeat(coords, 16, axis=0), coords[:5]])
+    wrapped = wrap_on_path(coords, box, simd_level)
     assert wrapped.min() >= 0.0
-    assert wrapped.max() < 10.0
+    assert wrapped.max() < length
+    # Each moved by whole box lengths, up to the rounding of the subtraction.
+    steps = (coords - wrapped) / length
+    np.testing.assert_allclose(steps, np.round(steps), rtol=0, atol=1e-9)
+
+
+@SIMD_LEVELS
+@pytest.mark.parametrize("box", BOXES[1:], ids=BOX_IDS[1:])
+def test_wrap_of_many_atoms_is_the_wrap_of_each(rng, simd_level, box):
+    # periodic.f90 hands blocks of 4096 atoms to the threads: 50003 atoms take
+    # the threaded loop and a ragged last block, and must give each atom the
+    # bits it gets alone (slices of 1000: one block, one thread).
+    coords = positions(rng, 50003, -200, 300)
+    whole = wrap_on_path(coords, box, simd_level)
+    pieces = [wrap_on_path(coords[i : i + 1000], box, simd_level) for i in range(0, 50003, 1000)]
+    assert np.array_equal(whole.view(np.uint64), np.concatenate(pieces).view(np.uint64))
