@@ -75,7 +75,7 @@ def test_orthorhombic_wrap_lands_in_zero_to_l_exactly(rng, simd_level, length):
     box = np.array([length, length, length, 90.0, 90.0, 90.0])
     faces = np.array([0.0, length, 2 * length, -length, 1e6 * length])
     near = np.concatenate([np.nextafter(faces, np.inf), np.nextafter(faces, -np.inf), faces])
-    values = np.concatenate([near, [-1e-17, -1e-300, -1e-308, -0.0]])
+    values = np.concatenate([near, [-1e-17, -1e-300, -1e-308, -5e-324, -0.0]])
     values = np.concatenate([values, rng.uniform(-100, 100, 200) * length])
     coords = np.column_stack([values, np.roll(values, 1), np.roll(values, 2)])
     coords = np.concatenate([np.repeat(coords, 16, axis=0), coords[:5]])
