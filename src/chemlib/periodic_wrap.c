@@ -116,19 +116,5 @@ void
 chemlib_wrap_positions(const double *coords, const double *h, const double *hinv, int64_t n,
                        double *wrapped, int simd_level)
 {
-#if CHEMLIB_DISPATCH_X86
-    switch (chemlib_simd_path(simd_level)) {
-    case CHEMLIB_SIMD_X86_64_V4:
-        wrap_positions_avx512(coords, h, hinv, n, wrapped);
-        return;
-    case CHEMLIB_SIMD_X86_64_V3:
-        wrap_positions_avx2(coords, h, hinv, n, wrapped);
-        return;
-    default:
-        break;
-    }
-#else
-    (void)simd_level;
-#endif
-    wrap_positions_baseline(coords, h, hinv, n, wrapped);
+    CHEMLIB_CALL_PATH(simd_level, wrap_positions, (coords, h, hinv, n, wrapped));
 }

@@ -159,19 +159,5 @@ void
 chemlib_point_distances(const double *point, const double *x, const double *y, const double *z,
                         int64_t m, double *distances, int simd_level)
 {
-#if CHEMLIB_DISPATCH_X86
-    switch (chemlib_simd_path(simd_level)) {
-    case CHEMLIB_SIMD_X86_64_V4:
-        distances_avx512(point, x, y, z, m, distances);
-        return;
-    case CHEMLIB_SIMD_X86_64_V3:
-        distances_avx2(point, x, y, z, m, distances);
-        return;
-    default:
-        break;
-    }
-#else
-    (void)simd_level;
-#endif
-    distances_baseline(point, x, y, z, m, distances);
+    CHEMLIB_CALL_PATH(simd_level, distances, (point, x, y, z, m, distances));
 }

@@ -50,4 +50,31 @@ int chemlib_best_simd_level(void);
  * A file without a path of that level takes its widest one below it. */
 int chemlib_simd_path(int simd_level);
 
+/* The body of an entry point whose loop is compiled once per level as
+ * NAME_baseline, NAME_avx2 and NAME_avx512: calls the one chemlib_simd_path
+ * picks with ARGS, a parenthesised argument list (point_distances.c,
+ * triclinic_distances.c, periodic_wrap.c). Without dispatch (other compilers
+ * and CPU families) the baseline. */
+#if CHEMLIB_DISPATCH_X86
+#define CHEMLIB_CALL_PATH(simd_level, NAME, ARGS)                                                  \
+    do {                                                                                           \
+        switch (chemlib_simd_path(simd_level)) {                                                   \
+        case CHEMLIB_SIMD_X86_64_V4:                                                               \
+            NAME##_avx512 ARGS;                                                                    \
+            break;                                                                                 \
+        case CHEMLIB_SIMD_X86_64_V3:                                                               \
+            NAME##_avx2 ARGS;                                                                      \
+            break;                                                                                 \
+        default:                                                                                   \
+            NAME##_baseline ARGS;                                                                  \
+        }                                                                                          \
+    } while (0)
+#else
+#define CHEMLIB_CALL_PATH(simd_level, NAME, ARGS)                                                  \
+    do {                                                                                           \
+        (void)(simd_level);                                                                        \
+        NAME##_baseline ARGS;                                                                      \
+    } while (0)
+#endif
+
 #endif

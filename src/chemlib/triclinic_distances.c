@@ -35,7 +35,6 @@
  * reads both): a fixed count, so that every path unrolls the shifts. */
 #define SHIFT_SLOTS 14
 
-
 /*
  * h: the box vectors as columns, hinv its inverse, both 3x3 in Fortran
  * order; slots: the useful shifts (3, SHIFT_SLOTS), Fortran order. As
@@ -103,19 +102,6 @@ chemlib_triclinic_point_distances(const double *point, const double *x, const do
                                   const double *z, int64_t m, const double *h, const double *hinv,
                                   const double *slots, double *distances, int simd_level)
 {
-#if CHEMLIB_DISPATCH_X86
-    switch (chemlib_simd_path(simd_level)) {
-    case CHEMLIB_SIMD_X86_64_V4:
-        triclinic_distances_avx512(point, x, y, z, m, h, hinv, slots, distances);
-        return;
-    case CHEMLIB_SIMD_X86_64_V3:
-        triclinic_distances_avx2(point, x, y, z, m, h, hinv, slots, distances);
-        return;
-    default:
-        break;
-    }
-#else
-    (void)simd_level;
-#endif
-    triclinic_distances_baseline(point, x, y, z, m, h, hinv, slots, distances);
+    CHEMLIB_CALL_PATH(simd_level, triclinic_distances,
+                      (point, x, y, z, m, h, hinv, slots, distances));
 }
