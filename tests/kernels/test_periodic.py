@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from kernel_inputs import BOX_IDS, BOXES, boxes, coordinate_arrays, positions
+from kernel_paths import wrap_on_path
 from kernel_references import box_matrix
 
 import chemlib
-from chemlib import _distances, _periodic
-from chemlib._box import as_cell
 
 
 @pytest.mark.parametrize("box", BOXES[1:], ids=BOX_IDS[1:])
@@ -53,16 +52,6 @@ def test_wrap_preserves_minimum_image_distances(coords, box):
 SIMD_LEVELS = pytest.mark.parametrize(
     "simd_level", [0, 1, 3, 4], ids=["public", "baseline", "AVX2", "AVX-512"]
 )
-
-
-def wrap_on_path(coords: np.ndarray, box, simd_level: int) -> np.ndarray:
-    """chemlib.wrap (simd_level 0), or its kernel on one path of periodic_wrap.c."""
-    if simd_level > _distances.dispatched_simd_level():
-        pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
-    if not simd_level:
-        return chemlib.wrap(coords, box)
-    cell = as_cell(box)
-    return _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
 
 
 @SIMD_LEVELS

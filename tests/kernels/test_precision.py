@@ -20,11 +20,12 @@ import exact_references as exact
 import numpy as np
 import pytest
 from kernel_inputs import ORTHORHOMBIC, TRICLINIC_BOXES, positions
+from kernel_paths import cross_distances, self_distances, skip_unless_the_cpu_has, wrap_on_path
 from kernel_references import norms
 from scipy.spatial.transform import Rotation
 
 import chemlib
-from chemlib import _distances, _periodic, _rmsd
+from chemlib import _rmsd
 from chemlib._box import as_cell
 
 EPS = float(np.finfo(np.float64).eps)
@@ -192,18 +193,14 @@ def test_each_path_of_the_triclinic_loop_is_within_the_bound(rng, box, simd_leve
     # loop that skipped a slot would miss images (the other cells pad theirs
     # with repeats). self_distance_array's rows of 28 down to 1 take every
     # remainder of the 2, 4 and 8 lanes.
-    if simd_level > _distances.dispatched_simd_level():
-        pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
-    cell = as_cell(box)
+    skip_unless_the_cpu_has(simd_level)
     for spread in (10.0, 100.0, 1e4):
         a, b = spread_points(rng, 7, 0.0, spread), spread_points(rng, 29, 0.0, spread)
         want = exact.distance_matrix(a, b, box)
-        got = np.empty((len(a), len(b)))
-        _distances.distance_array(a.T, b.T, cell.h.T, cell.hinv.T, got.T, simd_level)
+        got = cross_distances(a, b, simd_level, box)
         bound = distance_bound(want, box, a[:, None, :], b[None, :, :])
         assert_within(got, want, bound, f"distance_array, spread {spread}")
-        pairs = np.empty(len(b) * (len(b) - 1) // 2)
-        _distances.self_distance_array(b.T, cell.h.T, cell.hinv.T, pairs, simd_level)
+        pairs = self_distances(b, simd_level, box)
         upper = np.triu_indices(len(b), 1)
         want = exact.distance_matrix(b, b, box)[upper]
         bound = distance_bound(want, box, b[upper[0]], b[upper[1]])
@@ -442,8 +439,7 @@ def test_each_path_of_the_frame_pass_is_within_the_bound(rng, simd_level, dtype,
     # Atom counts 2 to 9 take every remainder of both vector widths. Precentred,
     # the frames are taken as they are and turned about the origin: the 1e4
     # offset then makes a rotation far from the atoms.
-    if simd_level > _distances.dispatched_simd_level():
-        pytest.skip("this CPU has no AVX2: only the baseline path runs")
+    skip_unless_the_cpu_has(simd_level)
     kernel = _rmsd.rmsd_trajectory_single if dtype == np.float32 else _rmsd.rmsd_trajectory
     for (shape, n), offset in itertools.product(
         [("globular", 2), ("globular", 3), ("planar", 5), ("globular", 9), ("linear", 60),
@@ -580,18 +576,13 @@ def test_principal_axes_are_within_the_tensor_error_over_the_gaps(heavy_and_ligh
 def test_wrap_moves_by_a_lattice_vector_within_the_fold_error(rng, box, spread, simd_level):
     # periodic_wrap.c's wide paths fuse multiply-adds and the baseline path
     # does not: each must meet the bound, and put every fraction in [0, 1).
-    if simd_level > _distances.dispatched_simd_level():
-        pytest.skip(f"this CPU has no level {simd_level}: a lower path runs")
     cell = as_cell(box)
     # Random points, and lattice points (the corners of cells) with their
     # neighbours a rounding error off along each axis: the faces.
     lattice = np.array(list(itertools.product([-2, 0, 1, 3], repeat=3))) @ cell.h
     offsets = np.nextafter(lattice, np.where(rng.random(lattice.shape) < 0.5, np.inf, -np.inf))
     coords = np.concatenate([spread_points(rng, 200, 0.0, spread), lattice, offsets])
-    if simd_level:
-        wrapped = _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
-    else:
-        wrapped = chemlib.wrap(coords, box)
+    wrapped = wrap_on_path(coords, box, simd_level)
     h = exact.rational(cell.h)
     # The exact lattice vector the kernel moved by: rounding cannot change it.
     steps = np.rint((coords - wrapped) @ cell.hinv).astype(int)

@@ -25,13 +25,12 @@ import platform
 import numpy as np
 import pytest
 from kernel_inputs import TRICLINIC_BOXES, positions
+from kernel_paths import cross_distances, self_distances, wrapped
 
 import chemlib
-from chemlib import _distances, _periodic, _rmsd
-from chemlib._box import as_cell
+from chemlib import _distances, _rmsd
 
 SIMD_AUTO, SIMD_BASELINE, SIMD_X86_64_V3, SIMD_X86_64_V4 = 0, 1, 3, 4
-NO_BOX = np.zeros((3, 3))
 
 
 def numpy_cpu_features() -> dict[str, bool]:
@@ -57,24 +56,6 @@ def numpy_sees_avx512() -> bool:
 needs_avx2 = pytest.mark.skipif(
     not numpy_sees_avx2(), reason="this CPU has no AVX2: only the baseline path runs"
 )
-
-
-def self_distances(points: np.ndarray, simd_level: int) -> np.ndarray:
-    result = np.empty(len(points) * (len(points) - 1) // 2)
-    _distances.self_distance_array(points.T, NO_BOX, NO_BOX, result, simd_level)
-    return result
-
-
-def cross_distances(a: np.ndarray, b: np.ndarray, simd_level: int, box=None) -> np.ndarray:
-    cell = as_cell(box)
-    result = np.empty((len(a), len(b)))
-    _distances.distance_array(a.T, b.T, cell.h.T, cell.hinv.T, result.T, simd_level)
-    return result
-
-
-def wrapped(coords: np.ndarray, box, simd_level: int) -> np.ndarray:
-    cell = as_cell(box)
-    return _periodic.wrap(coords.T, cell.h.T, cell.hinv.T, simd_level).T
 
 
 def test_the_cpu_picks_the_widest_loop_it_has():
