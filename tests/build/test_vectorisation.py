@@ -189,6 +189,10 @@ needs_gcc_on_x86_64 = pytest.mark.skipif(
 MARCHES = pytest.mark.parametrize(
     "march", [[], ["-march=x86-64-v3"]], ids=["baseline", "x86-64-v3"]
 )
+# meson's release -O3, and conda-forge's CFLAGS, which come after it and win.
+OPTIMISATIONS = pytest.mark.parametrize(
+    "optimisation", [[], ["-O2", "-ftree-vectorize"]], ids=["meson -O3", "conda-forge -O2"]
+)
 
 
 @needs_gcc_on_x86_64
@@ -226,9 +230,7 @@ def test_no_box_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march):
 
 
 @needs_gcc_on_x86_64
-@pytest.mark.parametrize(
-    "optimisation", [[], ["-O2", "-ftree-vectorize"]], ids=["meson -O3", "conda-forge -O2"]
-)
+@OPTIMISATIONS
 def test_the_avx512_root_and_its_correction_are_correctly_rounded(tmp_path, optimisation):
     """point_distances.c's AVX-512 path takes half its roots on the multiply-add
     units and corrects them to the nearest double (nearest_root). On real input
@@ -303,12 +305,7 @@ def shift_slots() -> int:
 
 @needs_gcc_on_x86_64
 @MARCHES
-@pytest.mark.parametrize(
-    "optimisation",
-    # meson's release -O3, and conda-forge's CFLAGS, which come after it and win
-    [[], ["-O2", "-ftree-vectorize"]],
-    ids=["meson -O3", "conda-forge -O2"],
-)
+@OPTIMISATIONS
 def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march, optimisation):
     """triclinic_distances.c holds the triclinic distance loop three times:
     SSE2's two lanes for the baseline, AVX2's four with FMA, and AVX-512's
@@ -341,9 +338,7 @@ def test_triclinic_distance_loop_dispatches_to_avx2_and_avx512(tmp_path, march, 
 
 @needs_gcc_on_x86_64
 @MARCHES
-@pytest.mark.parametrize(
-    "optimisation", [[], ["-O2", "-ftree-vectorize"]], ids=["meson -O3", "conda-forge -O2"]
-)
+@OPTIMISATIONS
 def test_wrap_loop_dispatches_to_avx2_and_avx512(tmp_path, march, optimisation):
     """periodic_wrap.c holds wrap's loop three times, one atom per lane: SSE2
     for the baseline, AVX2 with FMA, and AVX-512, each with packed products of
