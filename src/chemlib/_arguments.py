@@ -243,13 +243,19 @@ def non_negative_number(value: object, name: str) -> float:
     return number
 
 
-def positive_integer(value: object, name: str) -> int:
-    """Check an integer >= 1 (a bin count)."""
+def integer(value: object, name: str) -> int:
+    """Check an integer (Python's or NumPy's, not a bool) and return it as int."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
     return int(value)
+
+
+def positive_integer(value: object, name: str) -> int:
+    """Check an integer >= 1 (a bin count, a number of workers or blocks)."""
+    number = integer(value, name)
+    if number < 1:
+        raise ValueError(f"{name} must be >= 1, got {number}")
+    return number
 
 
 def flag(value: object, name: str) -> bool:

@@ -57,3 +57,6 @@ def test_frame_ranges_out_of_bounds(start, stop, step, message):
 def test_frame_indices_must_be_integers():
     with pytest.raises(TypeError, match="start must be an integer"):
         select_frames(10, 1.5)
+    with pytest.raises(TypeError, match="step must be an integer, got bool"):
+        select_frames(10, step=True)
+    assert select_frames(10, np.int64(2), np.int32(9), np.uint8(3)) == range(2, 9, 3)

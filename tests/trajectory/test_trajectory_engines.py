@@ -203,6 +203,9 @@ def test_no_frames_give_empty_results(h5md_path):
     ("kw", "error", "message"),
     [
         ({"engine": "spark"}, ValueError, "engine must be one of"),
+        ({"engine": ["serial"]}, TypeError, r"engine must be one of .*, got list"),
+        ({"engine": np.array(["serial", "mpi"])}, TypeError, "engine must be one of"),
+        ({"progress": 3}, TypeError, "progress must be callable"),
         ({"engine": "threads", "workers": 0}, ValueError, "workers must be >= 1"),
         ({"engine": "threads", "blocks": 2.5}, TypeError, "blocks must be an integer"),
         ({"engine": "serial", "workers": 2}, ValueError, "the serial engine has one worker"),
@@ -215,6 +218,22 @@ def test_no_frames_give_empty_results(h5md_path):
 def test_bad_run_options(h5md_path, kw, error, message):
     with pytest.raises(error, match=message):
         trajectory.rmsd(h5md_path, **kw)
+
+
+def test_numpy_integers_are_counts_and_frame_indices(h5md_path):
+    # As everywhere in chemlib (nbins, start, stop, step): a count from NumPy
+    # arithmetic is an integer.
+    expected = trajectory.rmsd(h5md_path, start=2, engine="threads", workers=2, blocks=3)
+    got = trajectory.rmsd(
+        h5md_path, start=np.int64(2), engine="threads", workers=np.int32(2), blocks=np.int64(3)
+    )
+    assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("analysis", [chemlib.rmsd, "rmsd", RDF, None])
+def test_run_needs_an_analysis(analysis, frames_and_lengths):
+    with pytest.raises(TypeError, match=r"analysis must be an Analysis \(RMSD, RDF or Radius"):
+        run(analysis, frames_and_lengths[0])
 
 
 def test_bad_analysis_arguments(h5md_path, frames_and_lengths):

@@ -12,15 +12,9 @@ beyond the frames get an empty block (``keep_empty``).
 
 from __future__ import annotations
 
-import numbers
+from chemlib._arguments import integer
 
 __all__ = ["balanced_blocks", "select_frames"]
-
-
-def _frame_index(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    return int(value)
 
 
 def select_frames(
@@ -32,9 +26,9 @@ def select_frames(
     and ``step >= 1``, or a ValueError naming the bound (a job script that asks
     for frames the file does not hold has a mistake in it).
     """
-    first = 0 if start is None else _frame_index(start, "start")
-    last = n_frames if stop is None else _frame_index(stop, "stop")
-    stride = 1 if step is None else _frame_index(step, "step")
+    first = 0 if start is None else integer(start, "start")
+    last = n_frames if stop is None else integer(stop, "stop")
+    stride = 1 if step is None else integer(step, "step")
     if stride < 1:
         raise ValueError(f"step must be >= 1, got {stride}")
     if not 0 <= first <= n_frames:

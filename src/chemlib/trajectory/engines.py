@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from chemlib._arguments import positive_integer
 from chemlib.trajectory.blocks import balanced_blocks
 
 __all__ = ["ENGINES", "EngineRun", "available_cores", "mpi_world", "run_blocks"]
@@ -64,14 +65,6 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
-
-
-def _count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return value
 
 
 def _serial(task_for: TaskFactory, blocks: Sequence[range], progress: Progress | None) -> list:
@@ -206,12 +199,16 @@ def run_blocks(
     than frames). ``progress(k)`` is told of every k frames done: per chunk
     with serial and threads, per block with dask, rank 0's chunks under MPI.
     """
+    if not isinstance(engine, str):
+        raise TypeError(f"engine must be one of {ENGINES}, got {type(engine).__name__}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if workers is not None:
-        _count(workers, "workers")
+        workers = positive_integer(workers, "workers")
     if blocks is not None:
-        _count(blocks, "blocks")
+        blocks = positive_integer(blocks, "blocks")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable (or None), got {type(progress).__name__}")
     if scheduler is not None and engine != "dask":
         raise ValueError(f"scheduler applies to engine='dask', not {engine!r}")
     started = time.perf_counter()

@@ -192,6 +192,11 @@ def run(
 
     """
     started = time.perf_counter()
+    if not isinstance(analysis, Analysis):
+        raise TypeError(
+            "analysis must be an Analysis (RMSD, RDF or RadiusOfGyration), "
+            f"got {type(analysis).__name__}"
+        )
     source = as_source(trajectory, box=box, group=group)
     frames = select_frames(source.n_frames, start, stop, step)
     prepared = analysis.prepare(source)
