@@ -91,9 +91,7 @@ def rdf(
     if box is None:
         raise ValueError("box is required: the ideal-gas normalisation needs the box volume")
     cell = as_cell(box)
-    bins = positive_integer(nbins, "nbins")
-    low, high = interval(range, "range")
-    check_shells(low, high, bins)
+    bins, (low, high) = histogram_shells(nbins, range)
     check_cutoff_fits(cell, high, "range[1]")
     edges = np.linspace(low, high, bins + 1)
     centers = (edges[:-1] + edges[1:]) / 2
@@ -101,15 +99,22 @@ def rdf(
     return centers, normalised_rdf(counts, edges, pair_total(len(ref), conf), cell.volume, 1)
 
 
-def check_shells(low: float, high: float, nbins: int) -> None:
-    """Raise unless the shells' edges and volumes are normal floats (see the bounds above)."""
+def histogram_shells(nbins: object, range: object) -> tuple[int, tuple[float, float]]:
+    """Check nbins and range, rdf()'s and the trajectory RDF's: (nbins, (low, high)).
+
+    Raises unless the shells' edges and volumes are normal floats (see the
+    bounds above); whether the box holds range[1] is the caller's check.
+    """
+    bins = positive_integer(nbins, "nbins")
+    low, high = interval(range, "range")
     if high > MAX_RANGE:
         raise ValueError(f"range[1] must be <= {MAX_RANGE:g} Angstrom, got {high!r}")
-    if (high - low) / nbins < MIN_BIN_WIDTH:
+    if (high - low) / bins < MIN_BIN_WIDTH:
         raise ValueError(
-            f"range {(low, high)} split into nbins={nbins} gives bins narrower than "
+            f"range {(low, high)} split into nbins={bins} gives bins narrower than "
             f"{MIN_BIN_WIDTH:g} Angstrom"
         )
+    return bins, (low, high)
 
 
 def pair_counts(

@@ -252,15 +252,32 @@ def test_bad_analysis_arguments(h5md_path, frames_and_lengths):
         trajectory.rdf(positions)
     with pytest.raises(ValueError, match="nbins must be >= 1"):
         trajectory.rdf(h5md_path, nbins=0)
+    # The shells' bounds of chemlib.rdf, checked before any frame is read
+    # (an orthorhombic box takes any range[1]).
+    with pytest.raises(ValueError, match=r"range\[1\] must be <= 1e\+100 Angstrom"):
+        trajectory.rdf(positions, box=[20, 20, 20, 90, 90, 90], range=(1.0, 1e154))
+    with pytest.raises(ValueError, match="gives bins narrower than 1e-100 Angstrom"):
+        trajectory.rdf(positions, box=[20, 20, 20, 90, 90, 90], nbins=20, range=(0, 1e-99))
 
 
 @pytest.mark.parametrize("engine", ["serial", "threads", "dask"])
-def test_a_bad_frame_is_named(engine, request):
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        lambda positions, **kw: trajectory.rdf(positions, box=[20, 20, 20, 90, 90, 90], **kw),
+        trajectory.rmsd,
+        trajectory.radius_of_gyration,
+    ],
+    ids=["rdf", "rmsd", "radius_of_gyration"],
+)
+def test_a_bad_frame_is_named(engine, analysis, request):
+    # By its number in the trajectory: frame 3 opens the second block, where
+    # the kernels see it as their frame 0.
     positions, _ = liquid(5, 20)
     positions[3, 7, 1] = np.nan
     kw = {"scheduler": request.getfixturevalue("dask_client")} if engine == "dask" else {}
-    with pytest.raises(ValueError, match="positions of frame 3 contains NaN"):
-        trajectory.rdf(positions, box=[20, 20, 20, 90, 90, 90], engine=engine, blocks=2, **kw)
+    with pytest.raises(ValueError, match=r"positions of frame 3 contains NaN .* index \(7, 1\)"):
+        analysis(positions, engine=engine, blocks=2, **kw)
 
 
 @pytest.mark.parametrize(

@@ -28,12 +28,11 @@ from chemlib._arguments import (
     as_coordinates,
     as_weights,
     flag,
-    interval,
-    positive_integer,
+    require_finite,
 )
 from chemlib._box import as_cell, check_cutoff_fits
 from chemlib.mass_properties import radius_of_gyration as _radius_of_gyration
-from chemlib.rdf import normalised_rdf, pair_counts, pair_total
+from chemlib.rdf import histogram_shells, normalised_rdf, pair_counts, pair_total
 from chemlib.rmsd import rmsd_trajectory
 from chemlib.trajectory.runner import Analysis, run
 from chemlib.trajectory.sources import FrameSource
@@ -45,6 +44,17 @@ Trajectory = FrameSource | str | os.PathLike[str] | ArrayLike
 
 def _time_series(partials: list[FloatArray]) -> FloatArray:
     return np.concatenate(partials) if partials else np.empty(0)
+
+
+def _raise_naming_frame(positions: Any, frames: range) -> None:
+    """Raise naming the first of ``frames`` whose positions hold a NaN or infinity.
+
+    After a kernel refused a chunk: it names the index within the chunk it
+    was given, which the caller never sees; the trajectory's frame number is
+    what to look for (as RDF names it).
+    """
+    for k, frame in enumerate(positions):
+        require_finite(np.asarray(frame, dtype=np.float64), f"positions of frame {frames[k]}")
 
 
 def _reference_frame(source: FrameSource, index: int) -> FloatArray:
@@ -95,9 +105,13 @@ class RMSD(Analysis):
 
     def compute(self, positions: Any, boxes: Any, frames: range) -> FloatArray:
         """Return the chunk's RMSD values."""
-        return rmsd_trajectory(
-            self.reference, positions, self.weights, self.superposition, self.center
-        )
+        try:
+            return rmsd_trajectory(
+                self.reference, positions, self.weights, self.superposition, self.center
+            )
+        except ValueError:
+            _raise_naming_frame(positions, frames)
+            raise
 
     def combine(self, partials: list[FloatArray]) -> FloatArray:
         """Time series in frame order."""
@@ -120,7 +134,11 @@ class RadiusOfGyration(Analysis):
 
     def compute(self, positions: Any, boxes: Any, frames: range) -> FloatArray:
         """Return the chunk's radii of gyration."""
-        return np.array([_radius_of_gyration(frame, self.masses) for frame in positions])
+        try:
+            return np.array([_radius_of_gyration(frame, self.masses) for frame in positions])
+        except ValueError:
+            _raise_naming_frame(positions, frames)
+            raise
 
     def combine(self, partials: list[FloatArray]) -> FloatArray:
         """Time series in frame order."""
@@ -151,10 +169,9 @@ class RDF(Analysis):
 
     def prepare(self, source: FrameSource) -> RDF:
         """Check the bins and that the source has a periodic box."""
-        nbins = positive_integer(self.nbins, "nbins")
-        low, high = interval(self.range, "range")
+        nbins, shells = histogram_shells(self.nbins, self.range)
         source.require_periodic(self.name)
-        return replace(self, nbins=nbins, range=(low, high), n_atoms=source.n_atoms)
+        return replace(self, nbins=nbins, range=shells, n_atoms=source.n_atoms)
 
     @property
     def edges(self) -> FloatArray:
