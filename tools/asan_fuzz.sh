@@ -33,7 +33,7 @@ fi
 log "installing the build and test requirements into $venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet "meson-python>=0.18" "meson>=1.5" ninja "numpy>=2.0" \
-    "pytest>=7.4" "hypothesis>=6.80" "scipy>=1.9" "threadpoolctl>=3.1"
+    "pytest>=7.4" "hypothesis>=6.80" "scipy>=1.9" "threadpoolctl>=3.1" "h5py>=3.8"
 
 log "building chemlib with -Db_sanitize=address into $venv"
 # b_lundef=false: the extension modules leave libasan's symbols to the
