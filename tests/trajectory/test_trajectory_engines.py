@@ -9,6 +9,7 @@ starts a scheduler and workers as processes; test_trajectory_mpi.py runs MPI).
 from __future__ import annotations
 
 import doctest
+import traceback
 
 import numpy as np
 import pytest
@@ -236,6 +237,16 @@ def test_run_needs_an_analysis(analysis, frames_and_lengths):
         run(analysis, frames_and_lengths[0])
 
 
+@pytest.mark.parametrize(
+    ("analysis", "name"),
+    [(trajectory.rmsd, "the RMSD"), (trajectory.radius_of_gyration, "the radius of gyration")],
+)
+def test_frames_without_atoms_are_named(analysis, name):
+    # Not the kernels' own argument names (frames, coords), which the caller never passed.
+    with pytest.raises(ValueError, match=f"the frames array holds no atoms: {name} needs at least"):
+        analysis(np.zeros((3, 0, 3)))
+
+
 def test_bad_analysis_arguments(h5md_path, frames_and_lengths):
     positions, _ = frames_and_lengths
     with pytest.raises(
@@ -276,8 +287,13 @@ def test_a_bad_frame_is_named(engine, analysis, request):
     positions, _ = liquid(5, 20)
     positions[3, 7, 1] = np.nan
     kw = {"scheduler": request.getfixturevalue("dask_client")} if engine == "dask" else {}
-    with pytest.raises(ValueError, match=r"positions of frame 3 contains NaN .* index \(7, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"positions of frame 3 contains NaN .* index \(7, 1\)"
+    ) as raised:
         analysis(positions, engine=engine, blocks=2, **kw)
+    # Nor does the traceback show the kernel's index in the chunk (0, 7, 1)
+    # as the error's context.
+    assert "(0, 7, 1)" not in "".join(traceback.format_exception(raised.value))
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,7 @@ def test_groups_are_named_when_there_are_several(tmp_path):
     ("make", "message"),
     [
         (lambda p: p, "does not exist"),
+        (lambda p: p.mkdir() or p, "is not a regular file"),
         (lambda p: p.write_text("not hdf5") and p, "is not a readable HDF5 file"),
         (lambda p: h5py.File(p, "w").close() or p, "has no 'particles' group"),
         (lambda p: write_h5md(p, None), "has no position element"),

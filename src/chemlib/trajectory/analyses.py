@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,15 +48,26 @@ def _time_series(partials: list[FloatArray]) -> FloatArray:
     return np.concatenate(partials) if partials else np.empty(0)
 
 
-def _raise_naming_frame(positions: Any, frames: range) -> None:
-    """Raise naming the first of ``frames`` whose positions hold a NaN or infinity.
+@contextmanager
+def _bad_frames_named(positions: Any, frames: range) -> Iterator[None]:
+    """Let a kernel's refusal of a chunk with a NaN or infinity name the trajectory frame.
 
-    After a kernel refused a chunk: it names the index within the chunk it
-    was given, which the caller never sees; the trajectory's frame number is
-    what to look for (as RDF names it).
+    The kernel names the index within the chunk it was given, which the
+    caller never sees; the trajectory's frame number is what to look for (as
+    RDF names it). Other errors pass as they are. The positions are searched
+    only after a refusal: the normal path makes no extra pass.
     """
-    for k, frame in enumerate(positions):
-        require_finite(np.asarray(frame, dtype=np.float64), f"positions of frame {frames[k]}")
+    try:
+        yield
+    except ValueError:
+        for k, frame in enumerate(positions):
+            try:
+                require_finite(
+                    np.asarray(frame, dtype=np.float64), f"positions of frame {frames[k]}"
+                )
+            except ValueError as named:
+                raise named from None
+        raise
 
 
 def _reference_frame(source: FrameSource, index: int) -> FloatArray:
@@ -74,6 +87,12 @@ def _require_atoms(source: FrameSource, n_atoms: int, name: str) -> None:
         )
 
 
+def _require_some_atoms(source: FrameSource, analysis: str) -> None:
+    # Before the kernels, which would name their own arguments (coords, frames).
+    if not source.n_atoms:
+        raise ValueError(f"{source.name} holds no atoms: {analysis} needs at least one")
+
+
 @dataclass(frozen=True)
 class RMSD(Analysis):
     """RMSD of every frame against a reference, as ``chemlib.rmsd_trajectory``.
@@ -90,6 +109,7 @@ class RMSD(Analysis):
 
     def prepare(self, source: FrameSource) -> RMSD:
         """Read the reference frame and check the atoms and flags."""
+        _require_some_atoms(source, self.name)
         if isinstance(self.reference, numbers.Integral) and not isinstance(self.reference, bool):
             reference = _reference_frame(source, int(self.reference))
         else:
@@ -105,13 +125,10 @@ class RMSD(Analysis):
 
     def compute(self, positions: Any, boxes: Any, frames: range) -> FloatArray:
         """Return the chunk's RMSD values."""
-        try:
+        with _bad_frames_named(positions, frames):
             return rmsd_trajectory(
                 self.reference, positions, self.weights, self.superposition, self.center
             )
-        except ValueError:
-            _raise_naming_frame(positions, frames)
-            raise
 
     def combine(self, partials: list[FloatArray]) -> FloatArray:
         """Time series in frame order."""
@@ -130,15 +147,13 @@ class RadiusOfGyration(Analysis):
 
     def prepare(self, source: FrameSource) -> RadiusOfGyration:
         """Check the masses against the atoms."""
+        _require_some_atoms(source, self.name)
         return replace(self, masses=as_weights(self.masses, "masses", source.n_atoms))
 
     def compute(self, positions: Any, boxes: Any, frames: range) -> FloatArray:
         """Return the chunk's radii of gyration."""
-        try:
+        with _bad_frames_named(positions, frames):
             return np.array([_radius_of_gyration(frame, self.masses) for frame in positions])
-        except ValueError:
-            _raise_naming_frame(positions, frames)
-            raise
 
     def combine(self, partials: list[FloatArray]) -> FloatArray:
         """Time series in frame order."""

@@ -12,7 +12,7 @@ beyond the frames get an empty block (``keep_empty``).
 
 from __future__ import annotations
 
-from chemlib._arguments import integer
+from chemlib._arguments import integer, positive_integer
 
 __all__ = ["balanced_blocks", "select_frames"]
 
@@ -28,9 +28,7 @@ def select_frames(
     """
     first = 0 if start is None else integer(start, "start")
     last = n_frames if stop is None else integer(stop, "stop")
-    stride = 1 if step is None else integer(step, "step")
-    if stride < 1:
-        raise ValueError(f"step must be >= 1, got {stride}")
+    stride = 1 if step is None else positive_integer(step, "step")
     if not 0 <= first <= n_frames:
         raise ValueError(f"start={first} is out of bounds for a trajectory of {n_frames} frames")
     if not first <= last <= n_frames:

@@ -241,8 +241,10 @@ class H5MDFrames(FrameSource):
         h5py = import_h5py()
         self.path = os.path.abspath(os.fspath(path))
         self.name = os.fspath(path)
-        if not os.path.isfile(self.path):
+        if not os.path.exists(self.path):
             raise ValueError(f"trajectory file {self.name} does not exist")
+        if not os.path.isfile(self.path):
+            raise ValueError(f"trajectory file {self.name} is not a regular file")
         try:
             file = h5py.File(self.path, "r")
         except OSError as error:
