@@ -5,8 +5,10 @@ index)``: any call is rebuilt from those three numbers alone (``fuzz_child.py
 --replay``). The kernels' builders are here, the trajectory API's in
 fuzz_trajectory_calls.py; both draw their arguments from fuzz_values.py.
 
-Every public function (``chemlib.__all__`` and ``chemlib.trajectory.__all__``,
-the lists of them) has a builder; test_fuzz.py fails when one is missing.
+Every public name of ``chemlib.__all__`` and ``chemlib.trajectory.__all__``
+(the lists of them) has a builder, but those fuzz_trajectory_calls.NOT_CALLED
+lists with the reason (constants, abstract bases, records, and the analysis
+dataclasses drawn as run's argument); test_fuzz.py fails when one is missing.
 """
 
 from __future__ import annotations
@@ -225,7 +227,8 @@ def make_call(seed: int, batch: int, index: int) -> Call:
 
 
 def describe(call: Call) -> str:
-    """Python-like text of the call, exact for small arrays (dtype, layout, values)."""
+    """Python-like text of the call: array arguments exact when small (dtype,
+    layout, values), anything else (an analysis holding arrays too) by its repr."""
     parts = []
     for key, value in call.kwargs.items():
         if isinstance(value, np.ndarray):

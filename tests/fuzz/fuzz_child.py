@@ -40,8 +40,9 @@ def run_batch(
     progress = os.open(progress_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
         for index in range(start, stop):
-            call = make_call(seed, batch, index)
+            # Before the call is drawn: drawing may write the fuzz H5MD file.
             os.pwrite(progress, f"{index:>12}".encode(), 0)
+            call = make_call(seed, batch, index)
             if index == crash_at:
                 ctypes.string_at(0)  # reads address 0: SIGSEGV
             try:

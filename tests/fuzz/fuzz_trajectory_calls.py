@@ -21,10 +21,11 @@ builders together cover ``chemlib.trajectory.__all__``): NOT_CALLED.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from chemlib.trajectory import RDF, RMSD, RadiusOfGyration
 
 # The trajectory tests' H5MD writer; the fuzz children run from tests/fuzz.
 sys.path.append(str(Path(__file__).resolve().parent.parent / "trajectory"))
-from h5md_files import liquid, write_h5md
+import h5md_files
 
 NOT_CALLED = {
     "ENGINES": "a constant, the engines' names (drawn as run's engine)",
@@ -73,20 +74,39 @@ NOT_H5MD = (
 )
 
 
+# The frames and atoms of h5md_file(): what the other arguments must match.
+H5MD_SHAPE = (8, 40)
+
+
 @functools.cache
 def h5md_file() -> Path:
     """An H5MD file of 8 frames of 40 atoms in a breathing cuboid box, group 'all'.
 
     The same bytes for every child and every replay: written once into the
-    temporary directory (under a name with its pid, then renamed, so that two
-    children writing it at once never see half a file) and reused.
+    checkout's .cache/fuzz (under a name with its pid, then renamed, so that
+    two children writing it at once never see half a file) and reused. The
+    name holds a digest of the writer's source, so a changed writer makes a
+    new file rather than reusing an old one.
     """
-    path = Path(tempfile.gettempdir()) / "chemlib-fuzz-liquid-8x40-v1.h5"
+    writer = Path(h5md_files.__file__).read_bytes()
+    digest = hashlib.sha256(writer + repr(H5MD_SHAPE).encode()).hexdigest()[:16]
+    path = Path(__file__).resolve().parents[2] / ".cache" / "fuzz" / f"liquid-{digest}.h5"
     if not path.exists():
-        positions, lengths = liquid(8, 40)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        positions, lengths = h5md_files.liquid(*H5MD_SHAPE)
         partial = path.with_suffix(f".{os.getpid()}.partial")
-        os.replace(write_h5md(partial, positions, lengths), path)
+        os.replace(h5md_files.write_h5md(partial, positions, lengths), path)
     return path
+
+
+@dataclass(frozen=True)
+class DrawnTrajectory:
+    """A trajectory argument, and the shape the other arguments are drawn to match."""
+
+    argument: Any
+    n_frames: int
+    n_atoms: int
+    carries_box: bool  # an H5MD file: a box= beside it is refused
 
 
 def small_count(rng: np.random.Generator) -> int:
@@ -94,17 +114,32 @@ def small_count(rng: np.random.Generator) -> int:
     return pick(rng, [(5, lambda: 0), (15, lambda: 1), (80, lambda: int(rng.integers(2, 9)))])
 
 
-def frames_argument(rng: np.random.Generator, n_frames: int, n_atoms: int) -> Any:
-    """Frames (n_frames, n_atoms, 3) mostly; now and then a wrong shape, a path or junk."""
+def trajectory_argument(rng: np.random.Generator) -> DrawnTrajectory:
+    """Frames (n_frames, n_atoms, 3) mostly, or the H5MD file; now and then a wrong
+    shape, a path that is not H5MD, or junk."""
+    n_frames, n_atoms = small_count(rng), atom_count(rng)
+
+    def drawn(argument: Any, carries_box: bool = False) -> DrawnTrajectory:
+        return DrawnTrajectory(argument, n_frames, n_atoms, carries_box)
+
+    def file() -> DrawnTrajectory:
+        path = h5md_file()
+        return DrawnTrajectory(str(path) if rng.random() < 0.5 else path, *H5MD_SHAPE, True)
+
     return pick(
         rng,
         [
-            (80, lambda: array_argument(rng, (n_frames, n_atoms, 3))),
-            (8, lambda: str(h5md_file()) if rng.random() < 0.5 else h5md_file()),
-            (3, lambda: array_argument(rng, (n_frames, n_atoms))),
-            (2, lambda: array_argument(rng, (n_frames, n_atoms, 2))),
-            (5, lambda: NOT_H5MD[rng.integers(len(NOT_H5MD))]),
-            (2, lambda: pick(rng, [(1, lambda: None), (1, lambda: 3.0), (1, lambda: [[1, 2]])])),
+            (78, lambda: drawn(array_argument(rng, (n_frames, n_atoms, 3)))),
+            (12, file),
+            (3, lambda: drawn(array_argument(rng, (n_frames, n_atoms)))),
+            (2, lambda: drawn(array_argument(rng, (n_frames, n_atoms, 2)))),
+            (3, lambda: drawn(NOT_H5MD[rng.integers(len(NOT_H5MD))])),
+            (
+                2,
+                lambda: drawn(
+                    pick(rng, [(1, lambda: None), (1, lambda: 3.0), (1, lambda: [[1, 2]])])
+                ),
+            ),
         ],
     )
 
@@ -186,10 +221,11 @@ def engine_options(rng: np.random.Generator, n_frames: int) -> dict[str, Any]:
         return options
 
     def threads() -> dict[str, Any]:
-        options: dict[str, Any] = {"engine": "threads"}
-        for name, draw in counts.items():
-            if rng.random() < 0.6:
-                options[name] = draw()
+        # Always workers: without, the split would follow this machine's cores,
+        # and a call would not replay alike elsewhere.
+        options: dict[str, Any] = {"engine": "threads", "workers": counts["workers"]()}
+        if rng.random() < 0.6:
+            options["blocks"] = counts["blocks"]()
         return options
 
     def refused_dask() -> dict[str, Any]:
@@ -220,9 +256,10 @@ def engine_options(rng: np.random.Generator, n_frames: int) -> dict[str, Any]:
 
 
 def plausible_run_options(
-    rng: np.random.Generator, n_frames: int, needs_box: bool
+    rng: np.random.Generator, trajectory: DrawnTrajectory, needs_box: bool
 ) -> dict[str, Any]:
     """Options a user would pass: a valid engine, counts and selection, a cubic box."""
+    n_frames = trajectory.n_frames
     options: dict[str, Any] = {"engine": "threads" if rng.random() < 0.5 else "serial"}
     if options["engine"] == "threads":
         options["workers"] = int(rng.integers(1, 5))
@@ -232,16 +269,21 @@ def plausible_run_options(
         options["step"] = int(rng.integers(1, 3))
     if rng.random() < 0.5:
         options["progress"] = [].append
-    if needs_box:
+    if needs_box and not trajectory.carries_box:
         options["box"] = [float(rng.uniform(30.0, 40.0))] * 3 + [90.0] * 3
+    if trajectory.carries_box and rng.random() < 0.2:
+        options["group"] = "all"
     return options
 
 
-def run_options(rng: np.random.Generator, n_frames: int, needs_box: bool) -> dict[str, Any]:
+def run_options(
+    rng: np.random.Generator, trajectory: DrawnTrajectory, needs_box: bool
+) -> dict[str, Any]:
     """The keyword options of run() shared by every analysis: half of the calls
     take plausible ones only, so that they reach the kernels."""
     if rng.random() < 0.5:
-        return plausible_run_options(rng, n_frames, needs_box)
+        return plausible_run_options(rng, trajectory, needs_box)
+    n_frames = trajectory.n_frames
     options = engine_options(rng, n_frames)
     for name in ("start", "stop", "step"):
         value = frame_index(rng, n_frames)
@@ -250,99 +292,89 @@ def run_options(rng: np.random.Generator, n_frames: int, needs_box: bool) -> dic
     progress = progress_option(rng)
     if progress is not None:
         options["progress"] = progress
-    if needs_box or rng.random() < 0.1:
-        value = frame_boxes(rng, n_frames) if rng.random() < 0.95 else None
-        if value is not None:
-            options["box"] = value
+    box_share = 0.05 if trajectory.carries_box else (0.95 if needs_box else 0.1)
+    if rng.random() < box_share:
+        options["box"] = frame_boxes(rng, n_frames)
     if rng.random() < 0.05:
         options["group"] = pick(rng, [(2, lambda: "all"), (1, lambda: "protein"), (1, lambda: 7)])
     return options
 
 
-def trajectory_shape(rng: np.random.Generator) -> tuple[int, int]:
-    """(n_frames, n_atoms): a few frames of a handful of atoms, now and then more."""
-    return small_count(rng), atom_count(rng)
-
-
-def rmsd_reference(rng: np.random.Generator, n_frames: int, n_atoms: int) -> Any:
+def rmsd_reference(rng: np.random.Generator, trajectory: DrawnTrajectory) -> Any:
     """A frame index (in range, from the end, out of range) or coordinates."""
+    n_frames = trajectory.n_frames
     return pick(
         rng,
         [
             (45, lambda: int(rng.integers(-n_frames, n_frames)) if n_frames else 0),
             (5, lambda: n_frames + int(rng.integers(0, 3))),
             (5, lambda: np.int32(0)),
-            (40, lambda: coordinates(rng, second_count(rng, n_atoms))),
+            (40, lambda: coordinates(rng, second_count(rng, trajectory.n_atoms))),
             (5, lambda: pick(rng, [(1, lambda: True), (1, lambda: 0.0), (1, lambda: None)])),
         ],
     )
 
 
-def rmsd_analysis(rng: np.random.Generator, n_frames: int, n_atoms: int) -> dict[str, Any]:
+def rmsd_analysis(rng: np.random.Generator, trajectory: DrawnTrajectory) -> dict[str, Any]:
     return {
-        "reference": rmsd_reference(rng, n_frames, n_atoms),
-        "weights": weights(rng, n_atoms),
+        "reference": rmsd_reference(rng, trajectory),
+        "weights": weights(rng, trajectory.n_atoms),
         "superposition": flag(rng),
         "center": flag(rng),
     }
 
 
 def build_rmsd(rng: np.random.Generator) -> dict[str, Any]:
-    n_frames, n_atoms = trajectory_shape(rng)
+    trajectory = trajectory_argument(rng)
     return {
-        "trajectory": frames_argument(rng, n_frames, n_atoms),
-        **rmsd_analysis(rng, n_frames, n_atoms),
-        **run_options(rng, n_frames, needs_box=False),
+        "trajectory": trajectory.argument,
+        **rmsd_analysis(rng, trajectory),
+        **run_options(rng, trajectory, needs_box=False),
     }
 
 
 def build_rdf(rng: np.random.Generator) -> dict[str, Any]:
-    n_frames, n_atoms = trajectory_shape(rng)
+    trajectory = trajectory_argument(rng)
     return {
-        "trajectory": frames_argument(rng, n_frames, n_atoms),
+        "trajectory": trajectory.argument,
         **histogram_bins(rng),
-        **run_options(rng, n_frames, needs_box=True),
+        **run_options(rng, trajectory, needs_box=True),
     }
 
 
 def build_radius_of_gyration(rng: np.random.Generator) -> dict[str, Any]:
-    n_frames, n_atoms = trajectory_shape(rng)
+    trajectory = trajectory_argument(rng)
     return {
-        "trajectory": frames_argument(rng, n_frames, n_atoms),
-        "masses": weights(rng, n_atoms),
-        **run_options(rng, n_frames, needs_box=False),
+        "trajectory": trajectory.argument,
+        "masses": weights(rng, trajectory.n_atoms),
+        **run_options(rng, trajectory, needs_box=False),
     }
 
 
 def build_run(rng: np.random.Generator) -> dict[str, Any]:
-    n_frames, n_atoms = trajectory_shape(rng)
+    trajectory = trajectory_argument(rng)
+    junk = (RMSD, "rmsd", one_rmsd)
     analysis, needs_box = pick(
         rng,
         [
-            (35, lambda: (RMSD(**rmsd_analysis(rng, n_frames, n_atoms)), False)),
+            (35, lambda: (RMSD(**rmsd_analysis(rng, trajectory)), False)),
             (30, lambda: (RDF(**histogram_bins(rng)), True)),
-            (30, lambda: (RadiusOfGyration(weights(rng, n_atoms)), False)),
-            (
-                5,
-                lambda: (
-                    pick(rng, [(1, lambda: RMSD), (1, lambda: "rmsd"), (1, lambda: one_rmsd)]),
-                    False,
-                ),
-            ),
+            (30, lambda: (RadiusOfGyration(weights(rng, trajectory.n_atoms)), False)),
+            (5, lambda: (junk[rng.integers(len(junk))], False)),
         ],
     )
     return {
         "analysis": analysis,
-        "trajectory": frames_argument(rng, n_frames, n_atoms),
-        **run_options(rng, n_frames, needs_box),
+        "trajectory": trajectory.argument,
+        **run_options(rng, trajectory, needs_box),
     }
 
 
 def build_array_frames(rng: np.random.Generator) -> dict[str, Any]:
-    n_frames, n_atoms = trajectory_shape(rng)
+    trajectory = trajectory_argument(rng)
     return {
-        "frames": frames_argument(rng, n_frames, n_atoms),
-        "box": None if rng.random() < 0.4 else frame_boxes(rng, n_frames),
+        "frames": trajectory.argument,
+        "box": None if rng.random() < 0.4 else frame_boxes(rng, trajectory.n_frames),
     }
 
 

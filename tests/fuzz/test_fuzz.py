@@ -71,8 +71,16 @@ class BatchResult:
     problems: list[str] = field(default_factory=list)
 
 
+def batch_threads(batch: int) -> int:
+    """OpenMP threads of a batch's children: one and two in turn, both paths of every kernel."""
+    return 1 + batch % 2
+
+
 def replay_command(seed: int, batch: int, index: int) -> str:
-    return f"python tests/fuzz/fuzz_child.py --replay {seed} {batch} {index}"
+    return (
+        f"OMP_NUM_THREADS={batch_threads(batch)} "
+        f"python tests/fuzz/fuzz_child.py --replay {seed} {batch} {index}"
+    )
 
 
 def report(seed: int, batch: int, index: int, what: str) -> str:
@@ -104,7 +112,7 @@ def run_batch(
     """Run calls 0..size-1 of a batch in children, one more after each one that dies."""
     result = BatchResult()
     progress = workdir / f"progress-{batch}"
-    env = {**os.environ, "PYTHONFAULTHANDLER": "1", "OMP_NUM_THREADS": str(1 + batch % 2)}
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1", "OMP_NUM_THREADS": str(batch_threads(batch))}
     start = 0
     while start < size:
         command = [sys.executable, str(CHILD), *map(str, (seed, batch, start, size)), str(progress)]
@@ -128,7 +136,9 @@ def run_batch(
                 for failure in summary["failures"]
             ]
             return result
-        index = int(progress.read_text()) if progress.exists() else start
+        # Empty if the child died before its first call (an import failed).
+        written = progress.read_text().strip() if progress.exists() else ""
+        index = int(written) if written else start
         what = f"hung for over {BATCH_TIMEOUT} s" if child is None else died(child.returncode)
         details = "" if child is None else crash_details(child.stderr)
         result.problems.append(report(seed, batch, index, what) + details)
