@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import operator
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from fuzz_trajectory_calls import TRAJECTORY_BUILDERS
 from fuzz_values import (
+    Builders,
     array_argument,
     atom_count,
     box,
@@ -191,7 +191,7 @@ def build_show_config(rng: np.random.Generator) -> dict[str, Any]:
 
 # name -> (builder, relative frequency). show_config takes no input worth
 # varying and reads the process's libraries: drawn rarely.
-BUILDERS: dict[str, tuple[Callable[[np.random.Generator], dict[str, Any]], float]] = {
+BUILDERS: Builders = {
     "distance": (build_distance, 1.0),
     "distance_array": (build_distance_array, 1.0),
     "self_distance_array": (build_self_distance_array, 1.0),

@@ -2,8 +2,8 @@
 
 The one-call analyses (rmsd, rdf, radius_of_gyration), ``run`` with an
 analysis object, and the frame sources' constructors, on arrays of frames
-(shapes, dtypes, layouts and values of fuzz_values.py) and on paths that are
-not H5MD files, with every option of ``run``: frame selection, engine,
+(shapes, dtypes, layouts and values of fuzz_values.py), a small H5MD file and
+paths that are not H5MD files, with every option of ``run``: frame selection, engine,
 workers, blocks, scheduler, progress, box and group.
 
 The serial and threads engines run. 'dask' and 'mpi' are drawn only with
@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from fuzz_values import (
+    Builders,
     array_argument,
     atom_count,
     box,
@@ -72,6 +73,11 @@ NOT_H5MD = (
     Path(__file__),
     os.fsencode(__file__),
 )
+
+
+def not_h5md_path(rng: np.random.Generator) -> Any:
+    """One of NOT_H5MD."""
+    return NOT_H5MD[rng.integers(len(NOT_H5MD))]
 
 
 # The frames and atoms of h5md_file(): what the other arguments must match.
@@ -119,8 +125,8 @@ def trajectory_argument(rng: np.random.Generator) -> DrawnTrajectory:
     shape, a path that is not H5MD, or junk."""
     n_frames, n_atoms = small_count(rng), atom_count(rng)
 
-    def drawn(argument: Any, carries_box: bool = False) -> DrawnTrajectory:
-        return DrawnTrajectory(argument, n_frames, n_atoms, carries_box)
+    def drawn(argument: Any) -> DrawnTrajectory:
+        return DrawnTrajectory(argument, n_frames, n_atoms, carries_box=False)
 
     def file() -> DrawnTrajectory:
         path = h5md_file()
@@ -133,7 +139,7 @@ def trajectory_argument(rng: np.random.Generator) -> DrawnTrajectory:
             (12, file),
             (3, lambda: drawn(array_argument(rng, (n_frames, n_atoms)))),
             (2, lambda: drawn(array_argument(rng, (n_frames, n_atoms, 2)))),
-            (3, lambda: drawn(NOT_H5MD[rng.integers(len(NOT_H5MD))])),
+            (3, lambda: drawn(not_h5md_path(rng))),
             (
                 2,
                 lambda: drawn(
@@ -383,7 +389,7 @@ def build_h5md_frames(rng: np.random.Generator) -> dict[str, Any]:
         rng,
         [
             (50, h5md_file),
-            (45, lambda: NOT_H5MD[rng.integers(len(NOT_H5MD))]),
+            (45, lambda: not_h5md_path(rng)),
             (5, lambda: None),
         ],
     )
@@ -393,8 +399,9 @@ def build_h5md_frames(rng: np.random.Generator) -> dict[str, Any]:
     return {"path": path, "group": group}
 
 
-# name -> (builder, relative frequency), as fuzz_calls.BUILDERS.
-TRAJECTORY_BUILDERS: dict[str, tuple[Callable[[np.random.Generator], dict[str, Any]], float]] = {
+# name -> (builder, relative frequency), as fuzz_calls.BUILDERS. H5MDFrames
+# has few inputs to vary (one file, seven paths, a group): drawn less often.
+TRAJECTORY_BUILDERS: Builders = {
     "trajectory.rmsd": (build_rmsd, 1.0),
     "trajectory.rdf": (build_rdf, 1.0),
     "trajectory.radius_of_gyration": (build_radius_of_gyration, 1.0),

@@ -15,6 +15,10 @@ from typing import Any
 
 import numpy as np
 
+# The builders' registries (fuzz_calls.py, fuzz_trajectory_calls.py): a public
+# name -> (its builder of keyword arguments, its relative frequency).
+Builders = dict[str, tuple[Callable[[np.random.Generator], dict[str, Any]], float]]
+
 TOP = float(np.finfo(np.float64).max)
 SPECIAL_FLOATS = (
     0.0,
